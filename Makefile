@@ -1,0 +1,87 @@
+# oom.guard — every entry point. `make test` is what CI runs (.ci/run).
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+CACHE ?= /var/tmp/oom-guard
+VENV ?= $(CACHE)/venv
+# ansible-test must run from .../ansible_collections/oom/guard: a synced copy lives here.
+COLL_TREE := $(CACHE)/tree/ansible_collections/oom/guard
+# The built tarball is installed here, and molecule / the demo use that installed copy.
+COLL_INSTALL := $(CACHE)/collections
+VERSION := $(shell sed -n 's/^version: *//p' galaxy.yml)
+TARBALL := $(CACHE)/dist/oom-guard-$(VERSION).tar.gz
+SCENARIO ?=
+PYTHON_VERSION := 3.11
+
+export PATH := $(VENV)/bin:$(PATH)
+export OOM_GUARD_CACHE := $(CACHE)
+export OOM_GUARD_VENV := $(VENV)
+export CONTAINERS_CONF := $(CURDIR)/tests/hosts/containers.conf
+export ANSIBLE_COLLECTIONS_PATH := $(COLL_INSTALL)
+export ANSIBLE_NOCOLOR := 1
+export ANSIBLE_FORCE_COLOR := 0
+export PY_COLORS := 0
+
+.PHONY: help setup image lint ruff ansible-lint sanity unit build molecule test demo docs clean
+
+help:
+	@echo "make test                 everything CI runs (setup, lint, sanity, unit, build, molecule)"
+	@echo "make setup                Debian packages, controller venv ($(VENV)), ansible-test cache"
+	@echo "make image                the Debian 12 test-host image (debootstrap, cached)"
+	@echo "make lint                 ruff + ansible-lint (production profile)"
+	@echo "make sanity               ansible-test sanity (from $(COLL_TREE))"
+	@echo "make unit                 pytest tests/unit"
+	@echo "make build                ansible-galaxy collection build + install of the tarball"
+	@echo "make molecule [SCENARIO=harness]   one or every molecule scenario"
+	@echo "make demo                 audit this machine read-only (added with oom_facts)"
+
+setup:
+	@scripts/setup.sh
+
+image: setup
+	@tests/hosts/build-image.sh
+
+ruff: setup
+	ruff check plugins tests bench extensions
+	ruff format --check plugins tests bench extensions
+
+ansible-lint: setup
+	ansible-lint --offline
+
+lint: ruff ansible-lint
+
+$(COLL_TREE): FORCE
+	@rm -rf $(COLL_TREE) && mkdir -p $(COLL_TREE)
+	@git ls-files -z --cached --others --exclude-standard | while IFS= read -r -d '' f; do [ -e "$$f" ] && printf '%s\0' "$$f"; done \
+	  | tar --null -T - -cf - | tar -C $(COLL_TREE) -xf -
+
+sanity: setup $(COLL_TREE)
+	cd $(COLL_TREE) && ansible-test sanity --venv --python $(PYTHON_VERSION) --color no
+
+unit: setup
+	@mkdir -p $(CACHE)/collroot/ansible_collections/oom
+	@ln -sfn $(CURDIR) $(CACHE)/collroot/ansible_collections/oom/guard
+	PYTHONPATH=$(CACHE)/collroot python -m pytest -q -p no:cacheprovider tests/unit
+
+build: setup
+	@mkdir -p $(CACHE)/dist
+	ansible-galaxy collection build --force --output-path $(CACHE)/dist .
+	ansible-galaxy collection install --force --offline -p $(COLL_INSTALL) $(TARBALL)
+	ansible-doc -l oom.guard
+	@for m in $$(ansible-doc -l oom.guard -j | python -c 'import json,sys; print(" ".join(json.load(sys.stdin)))'); do \
+	  ansible-doc $$m >/dev/null || { echo "ansible-doc $$m failed"; exit 1; }; done
+
+molecule: image build
+	if [ -n "$(SCENARIO)" ]; then molecule test -s $(SCENARIO); else molecule test --all; fi
+
+test: lint sanity unit build molecule
+	@echo "make test: all stages passed"
+
+demo: build
+	@echo "make demo arrives with oom.guard.oom_facts (see README)"; exit 1
+
+clean:
+	rm -rf $(CACHE)/tree $(CACHE)/dist $(CACHE)/collroot tests/output
+
+FORCE:
