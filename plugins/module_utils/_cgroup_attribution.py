@@ -19,15 +19,11 @@ import re
 #   podman:     /libpod_parent/libpod-<id>        /machine.slice/libpod-<id>.scope
 #   containerd: /kubepods/.../<id>                cri-containerd-<id>.scope
 #   cri-o:      crio-<id>.scope                   crio-conmon-<id>.scope (the monitor, not the container)
-_CONTAINER_RE = re.compile(
-    r"^(?:(?:docker|libpod|cri-containerd|crio|containerd)-)?([0-9a-f]{64})(?:\.scope)?$"
-)
+_CONTAINER_RE = re.compile(r"^(?:(?:docker|libpod|cri-containerd|crio|containerd)-)?([0-9a-f]{64})(?:\.scope)?$")
 _CONMON_RE = re.compile(r"^(?:libpod-conmon|crio-conmon)-[0-9a-f]{64}(?:\.scope)?$")
 # Kubernetes pod cgroups: cgroupfs driver "pod<uid>", systemd driver
 # "kubepods-<qos>-pod<uid with underscores>.slice".
-_POD_RE = re.compile(
-    r"pod([0-9a-f]{8}[-_][0-9a-f]{4}[-_][0-9a-f]{4}[-_][0-9a-f]{4}[-_][0-9a-f]{12})(?:\.slice)?$"
-)
+_POD_RE = re.compile(r"pod([0-9a-f]{8}[-_][0-9a-f]{4}[-_][0-9a-f]{4}[-_][0-9a-f]{4}[-_][0-9a-f]{12})(?:\.slice)?$")
 _UNIT_SUFFIXES = (".service", ".scope", ".socket", ".mount", ".swap")
 
 

@@ -7,4 +7,4 @@ import sys
 
 subprocess.check_call([sys.executable, "-m", "ensurepip", "--default-pip"], stdout=subprocess.DEVNULL)
 args = [a for a in sys.argv[1:] if a not in ("--no-setuptools", "--no-wheel")]
-subprocess.check_call([sys.executable, "-m", "pip", "install", "-q"] + args)
+subprocess.check_call([sys.executable, "-m", "pip", "install", "-q", *args])

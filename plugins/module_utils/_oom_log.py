@@ -1,0 +1,1051 @@
+# -*- coding: utf-8 -*-
+# Copyright: oom.guard contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Parse OOM kills out of kernel logs (dmesg, journalctl, kern.log, messages) and the logs of
+earlyoom and systemd-oomd.
+
+Private to oom.guard (the leading underscore): no compatibility promise to other collections.
+Used by the oom_facts module on the managed host and by the kernel_oom_events filter on the
+controller, so that both always agree. Stdlib only; runs on Python 3.8+.
+
+Formats read (each from the kernel's or the daemon's own format strings):
+
+* selection line, kernels before 5.1: ``Out of memory: Kill process N (comm) score S or
+  sacrifice child``, 2.6.32 ``... kill process N (comm) score S or a child``, older ``... and
+  children``, and the ``Memory cgroup out of memory:`` variants;
+* the kill line ``[<reason>: ]Killed process N (comm) total-vm:..kB, anon-rss:..kB,
+  file-rss:..kB[, shmem-rss:..kB][, UID:u][ pgtables:..kB][ oom_score_adj:a]``, 2.6.32's
+  ``vsz:`` spelling, a bare ``Killed process N (comm)``, RHEL 6 ``Killed process N, UID u,
+  (comm) ...`` and RHEL 7 ``Killed process N (comm), UID u, ...``;
+* the 4.19+ summary ``oom-kill:constraint=...,oom_memcg=...,task_memcg=...,task=..,pid=..,uid=..``;
+* cgroup v1 ``Task in X killed as a result of limit of Y``;
+* the header ``<comm> invoked oom-killer: gfp_mask=..., order=..., oom_score_adj=...`` and the
+  ``CPU: n [UID: u ]PID: p Comm: c`` (2.6: ``Pid: p, comm: c``) line after it;
+* ``Out of memory and no killable processes...`` (counted, not an event) and the rate-limit
+  notes ``printk: N callbacks suppressed`` / ``oom_kill_process: N callbacks suppressed``;
+* earlyoom ``sending SIGTERM to process N uid U "comm": badness B, VmRSS M MiB`` (1.6),
+  ``... oom_score S, VmRSS M MiB, cmdline "..."`` (1.7), ``... oom_score S, oom_score_adj A, ...``
+  (1.8), ``escalating to SIGKILL after T seconds`` and ``process N exited after T seconds``;
+* systemd-oomd ``Killed <cgroup> due to memory pressure for <cgroup> being X% > Y% for > T with
+  reclaim activity``, ``Killed <cgroup> due to swap used (..) / total (..) being more than X%``,
+  ``Killed <cgroup> due to memory used (..) / total (..) and swap used (..) / total (..) being
+  more than X%`` and the ``Marked <cgroup> for killing due to ...`` wording of newer releases.
+
+oom_reaper lines, the task table and ``Kill process N (comm) sharing same memory`` are never
+kills.
+
+Line prefixes: none, ``<N>`` priority, ``[ 123.456789]`` seconds since boot, ``dmesg -T``
+``[Tue Dec  1 03:04:05 2026]``, ``dmesg -x`` ``kern  :err   :``, /dev/kmsg ``6,123,4567,-;``,
+CONFIG_PRINTK_CALLER ``[T123]``/``[C1]`` after the timestamp, syslog ``Dec  1 03:04:05 host
+kernel:``, RFC 3339 syslog and journald short, short-precise, short-iso and short-iso-precise.
+When a syslog/journal prefix names a program, kernel records are taken only from ``kernel``,
+earlyoom's only from ``earlyoom`` and systemd-oomd's only from ``systemd-oomd``.
+
+Grouping: a kernel OOM report spans many lines. Per host (the syslog/journal host name, or one
+shared group when lines carry none) the parser keeps one open record. The ``invoked oom-killer``
+header opens it; the ``CPU:`` line, ``Task in``, the selection line and the ``oom-kill:``
+summary add to it; the ``Killed process`` line closes it and emits one event. The victim is
+always the task in the ``Killed process`` line, even when the selection line named another task
+(its child was sacrificed); the selection's score is kept only when its pid is the victim's, and
+the summary's uid and memcgs only when its pid is the victim's. A record that got a selection
+or summary line but no ``Killed process`` line before the next header (or a second selection or
+summary, more than 60 seconds of log time, or the end of the input) is emitted with
+``partial: true``. A header with neither is dropped (the kernel killed nobody, or the victim was
+already exiting). A ``Killed process`` line without an open record is an event on its own.
+
+Times: ``time_raw`` is the line's leading timestamp as printed. ``time`` is ISO 8601 UTC,
+``YYYY-MM-DDTHH:MM:SSZ``, with a six-digit fraction ``.ffffffZ`` when the timestamp has
+sub-second precision. Seconds since boot become a time only when ``boot_time`` (epoch seconds,
+btime of /proc/stat) is given. Timestamps without a zone (syslog, journald short, dmesg -T) are
+local time of the logging host; ``utc_offset`` (seconds east of UTC, default 0) converts them.
+Syslog's year-less dates take ``year``; without it, the current year, or the previous one when
+that would put the date more than a day in the future.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import calendar
+import datetime
+import re
+import time as _time
+
+from ansible_collections.oom.guard.plugins.module_utils._cgroup_attribution import attribute_cgroup_path
+
+KIND_KERNEL = "kernel_oom_kill"
+KIND_EARLYOOM = "earlyoom_kill"
+KIND_SYSTEMD_OOMD = "systemd_oomd_kill"
+KINDS = (KIND_KERNEL, KIND_EARLYOOM, KIND_SYSTEMD_OOMD)
+
+# The one list of event keys: the oom_facts RETURN docs and the filter's RETURN docs match it.
+EVENT_KEYS = (
+    "kind",  # kernel_oom_kill, earlyoom_kill or systemd_oomd_kill
+    "pid",  # victim pid (int)
+    "comm",  # victim command name as the kernel/daemon printed it
+    "uid",  # victim uid (int)
+    "score",  # oom badness score (selection line, earlyoom badness/oom_score)
+    "oom_score_adj",  # victim oom_score_adj, from the kill line only
+    "total_vm_kb",
+    "anon_rss_kb",
+    "file_rss_kb",
+    "shmem_rss_kb",
+    "pgtables_kb",
+    "scope",  # global or memcg
+    "constraint",  # CONSTRAINT_NONE/MEMCG/CPUSET/MEMORY_POLICY; systemd-oomd: ManagedOOMMemoryPressure/ManagedOOMSwap
+    "oom_memcg",  # cgroup whose limit was hit (systemd-oomd: the monitored cgroup)
+    "task_memcg",  # victim's cgroup (systemd-oomd: the killed cgroup)
+    "invoker_comm",  # task that invoked the OOM killer
+    "invoker_pid",
+    "time_raw",  # leading timestamp of the line as printed
+    "time",  # ISO 8601 UTC, or None when it cannot be known
+    "unit",  # systemd unit owning task_memcg
+    "container_id",
+    "pod_uid",
+    "partial",  # True when only a selection/summary line was seen, no Killed process line
+)
+EARLYOOM_EXTRA_KEYS = ("signal",)
+
+# Log time between two lines of one kernel report beyond which an open record is stale.
+_RECORD_GAP_SECONDS = 60.0
+# Kernel lines are under 1 KiB; cutting longer candidates bounds regex work on hostile input.
+# Comms are at most 15 bytes (TASK_COMM_LEN 16); the patterns accept up to 64 characters.
+_MAX_LINE = 8192
+_CHUNK = 1 << 20
+
+_MONTHS = {
+    "Jan": 1,
+    "Feb": 2,
+    "Mar": 3,
+    "Apr": 4,
+    "May": 5,
+    "Jun": 6,
+    "Jul": 7,
+    "Aug": 8,
+    "Sep": 9,
+    "Oct": 10,
+    "Nov": 11,
+    "Dec": 12,
+}
+
+_PREFIX_RE = re.compile(
+    r"^(?:<\d{1,3}>)?"
+    r"(?:(?P<iso>\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?)"
+    r"|(?P<bsd>[A-Z][a-z]{2} +\d{1,2} \d\d:\d\d:\d\d(?:\.\d+)?))"
+    r" +(?P<host>\S+) +(?P<prog>[^\s\[:]+)(?:\[\d+\])?: "
+    r"|^(?P<kmsg>\d{1,3}),\d+,(?P<kmsg_us>\d+),[^;]*;"
+)
+_INNER_RE = re.compile(
+    r"(?:<\d{1,3}>)?"
+    r"(?:[a-z]+ *:[a-z]+ *: )?"
+    r"(?:\[ *(?P<mono>\d+\.\d+)\]|\[(?P<human>[A-Z][a-z]{2} [A-Z][a-z]{2} +\d{1,2} \d\d:\d\d:\d\d \d{4})\])?"
+    r"(?:\[ *[TC]\d+\])? ?"
+)
+
+_KILLED_RE = re.compile(
+    r"(?:(?P<reason>Memory cgroup out of memory|Out of memory(?: \(oom_kill_allocating_task\))?): )?"
+    r"Killed process (?P<pid>\d+)"
+    r"(?:, UID (?P<uid6>\d+), \((?P<comm6>.{0,64})\)| \((?P<comm>.{0,64})\)(?:, UID (?P<uid7>\d+),)?)"
+    r" (?:total-vm|vsz):(?P<vm>\d+)kB, anon-rss:(?P<anon>\d+)kB, file-rss:(?P<file>\d+)kB"
+    r"(?:, shmem-rss:(?P<shmem>\d+)kB)?(?:, UID:(?P<uid>\d+))?(?: pgtables:(?P<pgt>\d+)kB)?"
+    r"(?: oom_score_adj:(?P<adj>-?\d+))?"
+)
+_KILLED_BARE_RE = re.compile(
+    r"(?:(?P<reason>Memory cgroup out of memory|Out of memory(?: \(oom_kill_allocating_task\))?): )?"
+    r"Killed process (?P<pid>\d+) \((?P<comm>.{0,64})\)\s*$"
+)
+_SELECT_RE = re.compile(
+    r"(?P<reason>Memory cgroup out of memory|Out of [Mm]emory(?: \(oom_kill_allocating_task\))?): "
+    r"[Kk]ill process (?P<pid>\d+) \((?P<comm>.{0,64})\) (?:with )?score (?P<score>-?\d+)"
+    r" (?:or sacrifice child|or a child|and children)"
+)
+_SUMMARY_RE = re.compile(
+    r"oom-kill:constraint=(?P<constraint>[A-Z_]+),.*?(?:,oom_memcg=(?P<oom_memcg>.*?)|,global_oom)?"
+    r"(?:,task_memcg=(?P<task_memcg>.*?))?,task=(?P<comm>.{0,64}),pid=(?P<pid>\d+),uid=(?P<uid>\d+)\s*$"
+)
+_TASK_IN_RE = re.compile(r"Task in (?P<task>\S.*) killed as a result of limit of (?P<oom>\S.*?)\s*$")
+_INVOKED_RE = re.compile(r"^(?P<comm>.*?) invoked oom-killer: gfp_mask=")
+_CPU_RE = re.compile(
+    r"(?:CPU: \d+ (?:UID: \d+ )?PID: (?P<pid>\d+) Comm: |Pid: (?P<pid26>\d+), comm: )"
+    r"(?P<comm>.*?)(?: Kdump: loaded)? +(?:Not tainted|Tainted)"
+)
+_SUPPRESSED_RE = re.compile(
+    r"(?:^|\s)(?P<who>printk|oom_kill_process|__oom_kill_process|dump_header|out_of_memory|oom_reaper): "
+    r"(?P<n>\d+) (?:callbacks|messages) suppressed"
+)
+_EARLYOOM_RE = re.compile(
+    r"sending (?P<sig>SIG[A-Z0-9]+) to process (?P<pid>\d+)(?: uid (?P<uid>\d+))? \"(?P<comm>.{0,64})\": "
+    r"(?:badness (?P<badness>-?\d+)|oom_score (?P<oom_score>-?\d+))(?:, oom_score_adj (?P<adj>-?\d+))?"
+    r".*?, VmRSS \d+ MiB"
+)
+_EARLYOOM_ESCALATE_RE = re.compile(r"escalating to (?P<sig>SIG[A-Z0-9]+) after")
+_OOMD_RE = re.compile(
+    r"(?:Killed|Marked) (?P<cgroup>/\S*)(?: for killing)? due to (?P<what>memory pressure|memory used|swap used)(?: for (?P<monitored>/\S*))?"
+)
+
+_EVENT_TEMPLATE = dict.fromkeys(EVENT_KEYS)
+
+
+class _Record(object):
+    """One open kernel OOM report of one host."""
+
+    __slots__ = (
+        "constraint",
+        "has_header",
+        "invoker_comm",
+        "invoker_pid",
+        "oom_memcg",
+        "scope",
+        "sel",
+        "stamp",
+        "summary",
+        "task_memcg",
+        "time",
+        "time_raw",
+    )
+
+    def __init__(self):
+        self.invoker_comm = None
+        self.invoker_pid = None
+        self.scope = None
+        self.constraint = None
+        self.oom_memcg = None
+        self.task_memcg = None
+        self.sel = None
+        self.summary = None
+        self.time_raw = None
+        self.time = None
+        self.stamp = None
+        self.has_header = False
+
+
+class _Line(object):
+    """The prefix of one candidate line: host, program, times and the message body."""
+
+    __slots__ = ("body", "host", "prog", "stamp", "time", "time_raw")
+
+
+def _int(text):
+    return None if text is None else int(text)
+
+
+def _format_us(epoch_us, fraction):
+    """epoch microseconds -> ISO 8601 UTC text (fraction printed only when known)."""
+    seconds, micro = divmod(epoch_us, 1000000)
+    moment = datetime.datetime(1970, 1, 1) + datetime.timedelta(seconds=seconds)
+    text = moment.strftime("%Y-%m-%dT%H:%M:%S")
+    if fraction:
+        text += ".%06d" % micro
+    return text + "Z"
+
+
+def _safe_format(epoch_us, fraction):
+    try:
+        return _format_us(epoch_us, fraction)
+    except (ValueError, OverflowError):
+        return None
+
+
+def _split_fraction(text):
+    """'12.5' -> (12, 500000, True); '12' -> (12, 0, False)."""
+    if "." in text or "," in text:
+        whole, frac = re.split(r"[.,]", text, maxsplit=1)
+        return int(whole or 0), int((frac + "000000")[:6]), True
+    return int(text), 0, False
+
+
+class _Clock(object):
+    """Turns the timestamps of line prefixes into epoch microseconds."""
+
+    def __init__(self, boot_time, year, utc_offset, now):
+        self.boot_us = None
+        if boot_time is not None:
+            self.boot_us = round(float(boot_time) * 1000000)
+        self.year = int(year) if year is not None else None
+        self.offset_us = round(float(utc_offset or 0) * 1000000)
+        self.now = float(now) if now is not None else _time.time()
+        # Lines of one report share their timestamp: converting each text once is enough.
+        self.cache = {}
+
+    def convert(self, kind, raw):
+        """(ISO text, epoch microseconds) of a prefix timestamp; (None, None) when unreadable."""
+        key = (kind, raw)
+        known = self.cache.get(key)
+        if known is None:
+            try:
+                if kind == "iso":
+                    usec = self.iso(raw)
+                    frac = "." in raw[19:] or "," in raw[19:]
+                elif kind == "bsd":
+                    usec = self.bsd(raw)
+                    frac = "." in raw
+                else:
+                    usec = self.human(raw)
+                    frac = False
+                known = (_format_us(usec, frac), usec)
+            except (ValueError, KeyError, OverflowError, AttributeError):
+                known = (None, None)
+            if len(self.cache) > 4096:
+                self.cache.clear()
+            self.cache[key] = known
+        return known
+
+    def local(self, fields, micro):
+        """(year, month, day, hh, mm, ss) local time of the logging host -> epoch microseconds."""
+        datetime.datetime(*fields)  # validates (ValueError on 30 Feb)
+        return (calendar.timegm((*fields, 0, 0, 0)) * 1000000 + micro) - self.offset_us
+
+    def bsd(self, text):
+        month_name, day, clock = text.split()
+        hh, mm, sec = clock.split(":")
+        ss, micro, _frac = _split_fraction(sec)
+        month = _MONTHS[month_name]
+        rest = (month, int(day), int(hh), int(mm), ss)
+        if self.year is not None:
+            return self.local((self.year, *rest), micro)
+        year = (datetime.datetime(1970, 1, 1) + datetime.timedelta(seconds=int(self.now))).year
+        stamp = self.local((year, *rest), micro)
+        if stamp > (self.now + 86400) * 1000000:
+            stamp = self.local((year - 1, *rest), micro)
+        return stamp
+
+    def iso(self, text):
+        match = re.match(r"(\d{4})-(\d\d)-(\d\d)[T ](\d\d):(\d\d):(\d\d)(?:[.,](\d+))?(Z|[+-]\d\d:?\d\d)?$", text)
+        year, month, day, hh, mm, ss = (int(x) for x in match.group(1, 2, 3, 4, 5, 6))
+        micro = int((match.group(7) + "000000")[:6]) if match.group(7) else 0
+        zone = match.group(8)
+        datetime.datetime(year, month, day, hh, mm, ss)
+        stamp = calendar.timegm((year, month, day, hh, mm, ss, 0, 0, 0)) * 1000000 + micro
+        if zone is None:
+            return stamp - self.offset_us
+        if zone != "Z":
+            sign = -1 if zone[0] == "-" else 1
+            digits = zone[1:].replace(":", "")
+            stamp -= sign * (int(digits[:2]) * 3600 + int(digits[2:]) * 60) * 1000000
+        return stamp
+
+    def human(self, text):
+        _wday, month_name, day, clock, year = text.split()
+        hh, mm, ss = clock.split(":")
+        return self.local((int(year), _MONTHS[month_name], int(day), int(hh), int(mm), int(ss)), 0)
+
+
+def _parse_prefix(line, clock):
+    """Split a candidate line into its prefix fields and message body (never raises on text)."""
+    info = _Line()
+    info.host = info.prog = info.time_raw = info.time = info.stamp = None
+    pos = 0
+    match = _PREFIX_RE.match(line)
+    if match:
+        pos = match.end()
+        if match.group("kmsg") is not None:
+            usec = int(match.group("kmsg_us"))
+            info.time_raw = match.group("kmsg_us")
+            info.stamp = ("mono", usec)
+            if clock.boot_us is not None:
+                info.time = _safe_format(clock.boot_us + usec, True)
+        else:
+            info.host = match.group("host")
+            info.prog = match.group("prog")
+            raw = match.group("iso")
+            kind = "iso"
+            if raw is None:
+                raw = match.group("bsd")
+                kind = "bsd"
+            info.time_raw = raw
+            info.time, usec = clock.convert(kind, raw)
+            if usec is not None:
+                info.stamp = ("wall", usec)
+    inner = _INNER_RE.match(line, pos)
+    if inner and inner.end() > pos:
+        mono = inner.group("mono")
+        human = inner.group("human")
+        if mono is not None and info.time_raw is None:
+            info.time_raw = mono
+            whole, micro, _frac = _split_fraction(mono)
+            usec = whole * 1000000 + micro
+            info.stamp = ("mono", usec)
+            if clock.boot_us is not None:
+                info.time = _safe_format(clock.boot_us + usec, True)
+        elif human is not None and info.time_raw is None:
+            info.time_raw = human
+            info.time, usec = clock.convert("human", human)
+            if usec is not None:
+                info.stamp = ("wall", usec)
+        pos = inner.end()
+    info.body = line[pos:]
+    return info
+
+
+def _new_event(kind, line):
+    event = dict(_EVENT_TEMPLATE)
+    event["kind"] = kind
+    event["time_raw"] = line.time_raw
+    event["time"] = line.time
+    event["partial"] = False
+    return event
+
+
+def _attribute(event, path):
+    owner = attribute_cgroup_path(path)
+    event["unit"] = owner["unit"]
+    event["container_id"] = owner["container_id"]
+    event["pod_uid"] = owner["pod_uid"]
+
+
+def _scope_of(reason):
+    if not reason:
+        return None
+    return "memcg" if reason.startswith("Memory cgroup") else "global"
+
+
+def _scope_of_constraint(constraint):
+    return "memcg" if constraint == "CONSTRAINT_MEMCG" else "global"
+
+
+class _Parser(object):
+    """Streaming state: open records per host, counters, events in completion order."""
+
+    def __init__(self, clock, kinds):
+        self.clock = clock
+        self.kinds = kinds
+        self.records = {}
+        self.last_earlyoom = {}
+        self.events = []
+        self.no_killable_count = 0
+        self.suppressed = 0
+        self.ratelimited = False
+        self.lines_scanned = 0
+        self.unreadable_lines = 0
+        self.awaiting_cpu = 0
+
+    # -- kernel records -------------------------------------------------------------------
+    def _record(self, host, line, create=True):
+        record = self.records.get(host)
+        if record is not None and record.stamp is not None and line.stamp is not None:
+            if record.stamp[0] == line.stamp[0] and abs(line.stamp[1] - record.stamp[1]) > _RECORD_GAP_SECONDS * 1000000:
+                self._flush(host)
+                record = None
+        if record is None and create:
+            record = _Record()
+            self.records[host] = record
+        if record is not None and line.stamp is not None:
+            record.stamp = line.stamp
+        return record
+
+    def _flush(self, host):
+        record = self.records.pop(host, None)
+        if record is None:
+            return
+        if record.has_header and record.invoker_pid is None:
+            self.awaiting_cpu = max(0, self.awaiting_cpu - 1)
+        source = record.summary or record.sel
+        if source is None:
+            return
+        event = dict(_EVENT_TEMPLATE)
+        event["kind"] = KIND_KERNEL
+        event["pid"] = source["pid"]
+        event["comm"] = source["comm"]
+        event["uid"] = record.summary["uid"] if record.summary else None
+        if record.sel is not None and record.sel["pid"] == source["pid"]:
+            event["score"] = record.sel["score"]
+        self._fill_from_record(event, record, source["pid"])
+        event["time_raw"] = record.time_raw
+        event["time"] = record.time
+        event["partial"] = True
+        self._emit(event)
+
+    def _fill_from_record(self, event, record, pid):
+        event["scope"] = record.scope
+        event["constraint"] = record.constraint
+        event["oom_memcg"] = record.oom_memcg
+        event["task_memcg"] = record.task_memcg
+        summary = record.summary
+        if summary is not None and summary["pid"] == pid:
+            event["oom_memcg"] = summary["oom_memcg"] or event["oom_memcg"]
+            event["task_memcg"] = summary["task_memcg"] or event["task_memcg"]
+        event["invoker_comm"] = record.invoker_comm
+        event["invoker_pid"] = record.invoker_pid
+        _attribute(event, event["task_memcg"])
+
+    def _emit(self, event):
+        if self.kinds is None or event["kind"] in self.kinds:
+            self.events.append(event)
+
+    def _killed(self, match, line):
+        host = line.host
+        record = self._record(host, line, create=False)
+        self.records.pop(host, None)
+        if record is not None and record.has_header and record.invoker_pid is None:
+            self.awaiting_cpu = max(0, self.awaiting_cpu - 1)
+        event = _new_event(KIND_KERNEL, line)
+        groups = match.groupdict()
+        pid = int(groups["pid"])
+        comm = groups.get("comm")
+        if comm is None:
+            comm = groups.get("comm6")
+        event["pid"] = pid
+        event["comm"] = comm
+        uid = groups.get("uid") or groups.get("uid6") or groups.get("uid7")
+        event["uid"] = _int(uid)
+        event["oom_score_adj"] = _int(groups.get("adj"))
+        event["total_vm_kb"] = _int(groups.get("vm"))
+        event["anon_rss_kb"] = _int(groups.get("anon"))
+        event["file_rss_kb"] = _int(groups.get("file"))
+        event["shmem_rss_kb"] = _int(groups.get("shmem"))
+        event["pgtables_kb"] = _int(groups.get("pgt"))
+        if record is not None:
+            self._fill_from_record(event, record, pid)
+            if record.sel is not None and record.sel["pid"] == pid:
+                event["score"] = record.sel["score"]
+            if event["uid"] is None and record.summary is not None and record.summary["pid"] == pid:
+                event["uid"] = record.summary["uid"]
+        scope = _scope_of(groups.get("reason"))
+        if scope is not None:
+            event["scope"] = scope
+        if record is None:
+            _attribute(event, None)
+        self._emit(event)
+
+    def _kernel(self, line):
+        body = line.body
+        if "Killed process" in body:
+            match = _KILLED_RE.search(body) or _KILLED_BARE_RE.search(body)
+            if match:
+                self._killed(match, line)
+            return
+        if "invoked oom-killer" in body:
+            match = _INVOKED_RE.match(body)
+            if match:
+                self._flush(line.host)
+                record = self._record(line.host, line)
+                record.has_header = True
+                record.invoker_comm = match.group("comm")
+                self.awaiting_cpu += 1
+            return
+        if "ill process" in body:
+            match = _SELECT_RE.search(body)
+            if match:
+                record = self._record(line.host, line)
+                if record.sel is not None:
+                    self._flush(line.host)
+                    record = self._record(line.host, line)
+                record.sel = {"pid": int(match.group("pid")), "comm": match.group("comm"), "score": int(match.group("score"))}
+                record.scope = _scope_of(match.group("reason")) or record.scope
+                record.time_raw, record.time = line.time_raw, line.time
+            return
+        if "oom-kill:constraint=" in body:
+            match = _SUMMARY_RE.search(body)
+            if match:
+                record = self._record(line.host, line)
+                if record.summary is not None:
+                    self._flush(line.host)
+                    record = self._record(line.host, line)
+                record.summary = {
+                    "pid": int(match.group("pid")),
+                    "comm": match.group("comm"),
+                    "uid": int(match.group("uid")),
+                    "oom_memcg": match.group("oom_memcg"),
+                    "task_memcg": match.group("task_memcg"),
+                }
+                record.constraint = match.group("constraint")
+                record.scope = _scope_of_constraint(record.constraint)
+                if record.sel is None:
+                    record.time_raw, record.time = line.time_raw, line.time
+            return
+        if "killed as a result of limit of" in body:
+            match = _TASK_IN_RE.search(body)
+            if match:
+                record = self._record(line.host, line)
+                record.task_memcg = match.group("task")
+                record.oom_memcg = match.group("oom")
+                record.scope = "memcg"
+            return
+        if "no killable processes" in body:
+            self.no_killable_count += 1
+            record = self.records.get(line.host)
+            if record is not None and record.sel is None and record.summary is None:
+                self.records.pop(line.host, None)
+                if record.has_header and record.invoker_pid is None:
+                    self.awaiting_cpu = max(0, self.awaiting_cpu - 1)
+            return
+        if "suppressed" in body:
+            match = _SUPPRESSED_RE.search(body)
+            if match:
+                self.ratelimited = True
+                self.suppressed += int(match.group("n"))
+
+    def _cpu(self, line):
+        record = self.records.get(line.host)
+        if record is None or not record.has_header or record.invoker_pid is not None:
+            return
+        match = _CPU_RE.search(line.body)
+        if match and (record.invoker_comm or "").endswith(match.group("comm")):
+            record.invoker_pid = int(match.group("pid") or match.group("pid26"))
+            self.awaiting_cpu = max(0, self.awaiting_cpu - 1)
+
+    # -- daemons ------------------------------------------------------------------------------
+    def _earlyoom(self, line):
+        body = line.body
+        if "sending SIG" in body:
+            match = _EARLYOOM_RE.search(body)
+            if match:
+                event = _new_event(KIND_EARLYOOM, line)
+                event["pid"] = int(match.group("pid"))
+                event["comm"] = match.group("comm")
+                event["uid"] = _int(match.group("uid"))
+                event["score"] = _int(match.group("badness") or match.group("oom_score"))
+                event["oom_score_adj"] = _int(match.group("adj"))
+                event["signal"] = match.group("sig")
+                self.last_earlyoom[line.host] = event
+                self._emit(event)
+            return
+        if "escalating to SIG" in body:
+            match = _EARLYOOM_ESCALATE_RE.search(body)
+            event = self.last_earlyoom.get(line.host)
+            if match and event is not None:
+                event["signal"] = match.group("sig")
+            return
+        if body.startswith("dryrun, not actually sending"):
+            event = self.last_earlyoom.pop(line.host, None)
+            if event is not None:
+                for index in range(len(self.events) - 1, -1, -1):
+                    if self.events[index] is event:
+                        del self.events[index]
+                        break
+
+    def _oomd(self, line):
+        match = _OOMD_RE.search(line.body)
+        if not match:
+            return
+        event = _new_event(KIND_SYSTEMD_OOMD, line)
+        event["task_memcg"] = match.group("cgroup")
+        if match.group("what") == "memory pressure":
+            event["constraint"] = "ManagedOOMMemoryPressure"
+            event["oom_memcg"] = match.group("monitored")
+        else:
+            event["constraint"] = "ManagedOOMSwap"
+        _attribute(event, event["task_memcg"])
+        self._emit(event)
+
+    # -- dispatch -----------------------------------------------------------------------------
+    def candidate(self, text):
+        if len(text) > _MAX_LINE:
+            text = text[:_MAX_LINE]
+        for phrase in _PHRASES:
+            if phrase in text:
+                break
+        else:
+            if "dryrun" not in text:
+                return
+        line = _parse_prefix(text.rstrip("\r\n"), self.clock)
+        prog = line.prog
+        body = line.body
+        if prog is None or prog == "kernel":
+            self._kernel(line)
+            if prog is not None:
+                return
+        if (prog is None or prog == "earlyoom") and ("SIG" in body or "dryrun" in body):
+            self._earlyoom(line)
+        elif (prog is None or prog == "systemd-oomd") and " due to " in body:
+            self._oomd(line)
+
+    def cpu_candidate(self, text):
+        if len(text) > _MAX_LINE:
+            text = text[:_MAX_LINE]
+        line = _parse_prefix(text.rstrip("\r\n"), self.clock)
+        if line.prog is None or line.prog == "kernel":
+            self._cpu(line)
+
+    def finish(self):
+        for host in list(self.records):
+            self._flush(host)
+
+
+# Every line the parser acts on contains one of these ("ill" covers Kill/Killed/killed/killer/
+# killable and systemd-oomd's Killed/killing). Some lines are looked for only near another one,
+# which saves a pass over the text each: the CPU line a few lines after the "invoked oom-killer"
+# header, and earlyoom's "dryrun" and "escalating to SIGKILL" notes after its "sending SIG" line.
+_MARKERS = ("ill", "sending SIG", "suppressed")
+_FOLLOWERS = (("invoked oom-killer", ("CPU:", "Pid:")), ("sending SIG", ("dryrun", "escalating to SIG")))
+_FOLLOW_WINDOW = 8192
+# A candidate line must hold one of these phrases to be worth parsing.
+_PHRASES = (
+    "Killed process",
+    "invoked oom-killer",
+    "ill process",
+    "oom-kill:",
+    "as a result of limit",
+    "no killable",
+    "suppressed",
+    "sending SIG",
+    "escalating to SIG",
+    " due to ",
+)
+
+
+def _line_starts(block, markers):
+    """Start offsets of the lines of ``block`` that contain one of ``markers`` (C-speed finds)."""
+    starts = set()
+    for marker in markers:
+        pos = block.find(marker)
+        while pos != -1:
+            starts.add(block.rfind("\n", 0, pos) + 1)
+            nxt = block.find("\n", pos)
+            if nxt == -1:
+                break
+            pos = block.find(marker, nxt)
+    return starts
+
+
+def _handle(parser, handler, line):
+    try:
+        handler(line)
+    except Exception:  # pylint: disable=broad-except
+        # Never-raise contract: one malformed line must not cost the caller the rest of the log.
+        parser.unreadable_lines += 1
+
+
+def _followers(block, start, end, markers, found):
+    """Line starts of ``markers`` within the window after the line ending at ``end``."""
+    limit = min(len(block), end + _FOLLOW_WINDOW)
+    for marker in markers:
+        pos = block.find(marker, end, limit)
+        while pos != -1:
+            found.add(block.rfind("\n", start, pos) + 1)
+            pos = block.find(marker, pos + 1, limit)
+
+
+def _scan_block(parser, block):
+    """Scan whole lines of text at once: only candidate lines reach Python-level work."""
+    if not block:
+        return
+    parser.lines_scanned += block.count("\n") + (0 if block.endswith("\n") else 1)
+    starts = _line_starts(block, _MARKERS)
+    extra = set()
+    # Followers of a line at the end of the previous block.
+    if parser.awaiting_cpu:
+        _followers(block, 0, 0, ("CPU:", "Pid:"), extra)
+    if parser.last_earlyoom:
+        _followers(block, 0, 0, ("dryrun", "escalating to SIG"), extra)
+    lines = {}
+    for start in starts:
+        end = block.find("\n", start)
+        end = len(block) if end == -1 else end
+        line = lines[start] = block[start:end]
+        for phrase, markers in _FOLLOWERS:
+            if phrase in line:
+                _followers(block, start, end, markers, extra)
+    for start in sorted(starts | extra):
+        line = lines.get(start)
+        if line is None:
+            end = block.find("\n", start)
+            line = block[start:] if end == -1 else block[start:end]
+        if start in starts or "dryrun" in line or "escalating to SIG" in line:
+            _handle(parser, parser.candidate, line)
+        elif parser.awaiting_cpu:
+            # A follower line: the CPU line of an open record.
+            _handle(parser, parser.cpu_candidate, line)
+
+
+def _text_blocks(text):
+    """Blocks of whole lines of a big string, so the text is never copied whole."""
+    length = len(text)
+    start = 0
+    while start < length:
+        end = text.find("\n", start + _CHUNK)
+        end = length if end == -1 else end + 1
+        yield text[start:end]
+        start = end
+
+
+def _stream_blocks(stream):
+    """Blocks of whole lines read from a file object (text or binary), a chunk at a time."""
+    rest = None
+    while True:
+        data = stream.read(_CHUNK)
+        if not data:
+            break
+        if isinstance(data, (bytes, bytearray)):
+            data = bytes(data)
+            newline = b"\n"
+        elif isinstance(data, str):
+            newline = "\n"
+        else:
+            break
+        if rest:
+            data = rest + data
+        cut = data.rfind(newline) + 1
+        rest = data[cut:]
+        block = data[:cut]
+        yield block.decode("utf-8", "replace") if isinstance(block, bytes) else block
+    if rest:
+        yield rest.decode("utf-8", "replace") if isinstance(rest, bytes) else rest
+
+
+def _items(source):
+    """Lines of a list or other iterable, as text."""
+    for item in source:
+        line = item
+        if line.__class__ is not str:
+            if isinstance(line, (bytes, bytearray)):
+                line = bytes(line).decode("utf-8", "replace")
+            elif isinstance(line, str):
+                line = str(line)
+            else:
+                continue
+        if line.find("\n", 0, len(line) - 1) != -1:
+            yield from line.splitlines()
+        else:
+            yield line
+
+
+def _scan_lines(parser, lines):
+    candidate = parser.candidate
+    cpu_candidate = parser.cpu_candidate
+    for line in lines:
+        parser.lines_scanned += 1
+        if "ill" in line or "SIG" in line or "suppressed" in line or "dryrun" in line:
+            # Cheap substring checks first; see _MARKERS.
+            _handle(parser, candidate, line)
+        elif parser.awaiting_cpu and ("CPU:" in line or "Pid:" in line):
+            _handle(parser, cpu_candidate, line)
+
+
+def _scan(parser, source):
+    if source is None:
+        return
+    if isinstance(source, (bytes, bytearray)):
+        source = bytes(source).decode("utf-8", "replace")
+    if isinstance(source, str):
+        for block in _text_blocks(source):
+            _scan_block(parser, block)
+    elif callable(getattr(source, "read", None)):
+        for block in _stream_blocks(source):
+            _scan_block(parser, block)
+    else:
+        _scan_lines(parser, _items(source))
+
+
+def parse_kernel_log(source, *, boot_time=None, year=None, utc_offset=0, now=None, kinds=None):
+    """Parse OOM kills from a log.
+
+    ``source`` is a string, bytes, a list of lines or any iterable of lines (a file object is
+    read once, line by line). Returns a dict: ``events`` (list of event dicts, keys
+    ``EVENT_KEYS`` plus ``signal`` for earlyoom), ``no_killable_count`` (``Out of memory and no
+    killable processes`` lines), ``ratelimited`` (an OOM-related ``callbacks suppressed`` line
+    was seen), ``suppressed_callbacks`` (their sum), ``lines_scanned``, ``unreadable_lines``
+    (candidate lines the parser failed on and skipped) and ``read_error`` (text of the error that
+    stopped reading the source early, else None). ``kinds`` limits the events to those kinds.
+    Never raises: on unusable arguments or input it returns what it could read.
+    """
+    result = {
+        "events": [],
+        "no_killable_count": 0,
+        "ratelimited": False,
+        "suppressed_callbacks": 0,
+        "lines_scanned": 0,
+        "unreadable_lines": 0,
+        "read_error": None,
+    }
+    parser = None
+    try:
+        if isinstance(kinds, str):
+            kinds = [kinds]
+        kinds_set = None if kinds is None else set(k for k in kinds if isinstance(k, str))
+        try:
+            clock = _Clock(boot_time, year, utc_offset, now)
+        except (TypeError, ValueError, OverflowError):
+            clock = _Clock(None, None, 0, None)
+        parser = _Parser(clock, kinds_set)
+        _scan(parser, source)
+        parser.finish()
+    except Exception as exc:  # pylint: disable=broad-except
+        # Never-raise contract (e.g. a file object failing mid-read): keep what was parsed.
+        result["read_error"] = "%s: %s" % (type(exc).__name__, exc)
+    if parser is not None:
+        result["events"] = parser.events
+        result["no_killable_count"] = parser.no_killable_count
+        result["ratelimited"] = parser.ratelimited
+        result["suppressed_callbacks"] = parser.suppressed
+        result["lines_scanned"] = parser.lines_scanned
+        result["unreadable_lines"] = parser.unreadable_lines
+    return result
+
+
+def parse_oom_events(source, *, boot_time=None, year=None, utc_offset=0, now=None, kinds=None):
+    """The events of ``parse_kernel_log`` as a plain list."""
+    return parse_kernel_log(source, boot_time=boot_time, year=year, utc_offset=utc_offset, now=now, kinds=kinds)["events"]
+
+
+# -- times --------------------------------------------------------------------------------------
+
+_ISO_RE = re.compile(r"^(\d{4})-(\d\d)-(\d\d)(?:[T ](\d\d):(\d\d)(?::(\d\d)(?:[.,](\d+))?)?)?\s*(Z|[+-]\d\d:?\d\d)?$")
+_DURATION_RE = re.compile(r"^(\d+)\s*([smhdw])$")
+_DURATION_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+SINCE_FORMS = "a duration such as 30m, 24h, 7d or 2w (units s, m, h, d, w), or an ISO 8601 date or datetime such as 2026-12-01 or 2026-12-01T03:04:05Z"
+
+
+def _iso_to_epoch(text):
+    match = _ISO_RE.match(text.strip())
+    if not match:
+        return None
+    year, month, day = int(match.group(1)), int(match.group(2)), int(match.group(3))
+    hh = int(match.group(4) or 0)
+    mm = int(match.group(5) or 0)
+    ss = int(match.group(6) or 0)
+    micro = int((match.group(7) + "000000")[:6]) if match.group(7) else 0
+    datetime.datetime(year, month, day, hh, mm, ss)
+    epoch = calendar.timegm((year, month, day, hh, mm, ss, 0, 0, 0)) + micro / 1000000.0
+    zone = match.group(8)
+    if zone and zone != "Z":
+        digits = zone[1:].replace(":", "")
+        delta = int(digits[:2]) * 3600 + int(digits[2:]) * 60
+        epoch -= delta if zone[0] == "+" else -delta
+    return epoch
+
+
+def event_epoch(event):
+    """Epoch seconds of an event's ``time``, or None when unknown or unreadable."""
+    try:
+        value = event.get("time")
+        if not value:
+            return None
+        return _iso_to_epoch(value)
+    except (AttributeError, TypeError, ValueError, OverflowError):
+        return None
+
+
+def parse_since(value, now=None):
+    """``24h``/``7d``/``30m``/``2w``/``90s`` or an ISO 8601 date/datetime -> epoch cutoff (float).
+
+    An ISO value without a zone is UTC. Raises ValueError naming the allowed forms otherwise.
+    """
+    if isinstance(value, str):
+        text = value.strip()
+        match = _DURATION_RE.match(text)
+        if match:
+            current = _time.time() if now is None else float(now)
+            return current - int(match.group(1)) * _DURATION_SECONDS[match.group(2)]
+        try:
+            epoch = _iso_to_epoch(text)
+        except (ValueError, OverflowError):
+            epoch = None
+        if epoch is not None:
+            return epoch
+    raise ValueError("cannot read %r as a time: expected %s" % (value, SINCE_FORMS))
+
+
+def filter_since(events, cutoff):
+    """Events at or after ``cutoff`` (epoch seconds). Events whose time is unknown are kept:
+    a kill that cannot be placed in time is not evidence that it is old."""
+    kept = []
+    for event in events:
+        epoch = event_epoch(event)
+        if epoch is None or epoch >= cutoff:
+            kept.append(event)
+    return kept
+
+
+# -- deduplication ------------------------------------------------------------------------------
+
+
+def dedupe_events(events, tolerance=3.0):
+    """Drop the copies of one kill seen through several sources (journalctl -k, dmesg, kern.log).
+
+    Two events are one kill when kind, pid and comm are equal and either both times are known
+    and at most ``tolerance`` seconds apart (sources round and stamp differently: dmesg's boot
+    offset plus btime versus syslog's receive time), or a time is unknown and the raw
+    timestamps are equal. The first event is kept, its None fields filled from the copies, and
+    ``partial`` becomes False if any copy saw the Killed process line. Order is kept.
+    """
+    kept = []
+    index = {}
+    for event in events:
+        try:
+            key = (event.get("kind"), event.get("pid"), event.get("comm"))
+        except AttributeError:
+            continue
+        epoch = event_epoch(event)
+        twin = None
+        for candidate, candidate_epoch in index.get(key, ()):
+            if epoch is not None and candidate_epoch is not None:
+                if abs(epoch - candidate_epoch) <= tolerance:
+                    twin = candidate
+                    break
+            elif candidate.get("time_raw") == event.get("time_raw"):
+                twin = candidate
+                break
+        if twin is None:
+            copy = dict(event)
+            kept.append(copy)
+            index.setdefault(key, []).append((copy, epoch))
+            continue
+        for name, value in event.items():
+            if twin.get(name) is None and value is not None:
+                twin[name] = value
+        if twin.get("partial") and event.get("partial") is False:
+            twin["partial"] = False
+    return kept
+
+
+# -- summaries ----------------------------------------------------------------------------------
+
+
+def summarize_victims(events):
+    """Per victim command: [{'comm', 'count', 'last_seen', 'pids'}], most killed first.
+
+    ``last_seen`` is the latest known ``time`` (None when no kill of it has a time); ``pids``
+    in order of appearance. Events without a comm (systemd-oomd kills cgroups) are skipped.
+    """
+    victims = {}
+    for event in events:
+        comm = event.get("comm")
+        if comm is None:
+            continue
+        entry = victims.get(comm)
+        if entry is None:
+            entry = victims[comm] = {"comm": comm, "count": 0, "last_seen": None, "pids": [], "_epoch": None}
+        entry["count"] += 1
+        pid = event.get("pid")
+        if pid is not None and pid not in entry["pids"]:
+            entry["pids"].append(pid)
+        epoch = event_epoch(event)
+        if epoch is not None and (entry["_epoch"] is None or epoch > entry["_epoch"]):
+            entry["_epoch"] = epoch
+            entry["last_seen"] = event.get("time")
+    result = sorted(victims.values(), key=lambda item: (-item["count"], item["comm"]))
+    for entry in result:
+        del entry["_epoch"]
+    return result
+
+
+def repeat_victims(events, min_count=2):
+    """The ``summarize_victims`` entries killed at least ``min_count`` times."""
+    return [entry for entry in summarize_victims(events) if entry["count"] >= min_count]
+
+
+def kill_coverage(kernel_kills_found, vmstat_oom_kill, ratelimited=False):
+    """Do the parsed kernel kills account for /proc/vmstat ``oom_kill`` (kills since boot)?
+
+    ``kernel_kills_found``: kernel_oom_kill events found for this boot. ``vmstat_oom_kill``:
+    the counter, or None when the kernel has none (before 4.13). Returns
+    {'complete': bool, 'verifiable': bool, 'missing': int, 'reason': str or None}.
+    """
+    found = int(kernel_kills_found or 0)
+    if vmstat_oom_kill is None:
+        return {"complete": True, "verifiable": False, "missing": 0, "reason": "not verifiable: /proc/vmstat has no oom_kill counter (kernel older than 4.13)"}
+    counter = int(vmstat_oom_kill)
+    if found >= counter:
+        reason = None
+        if found > counter:
+            reason = "the log holds more kills than the counter: events from before the last boot were counted"
+        return {"complete": True, "verifiable": True, "missing": 0, "reason": reason}
+    missing = counter - found
+    if ratelimited:
+        reason = "kernel rate-limited its reports (callbacks suppressed)"
+    elif found == 0:
+        reason = "no kill reports in the log: log rotated or truncated, or the kernel log is not readable"
+    else:
+        reason = "log rotated or truncated: the earliest reports since boot are gone"
+    return {"complete": False, "verifiable": True, "missing": missing, "reason": reason}
