@@ -39,11 +39,16 @@ mirror_from_apt() {
 if [ ! -s "$tarball" ]; then
   MIRROR=${DEBIAN_MIRROR:-$(mirror_from_apt)}
   [ -n "$MIRROR" ] || die "no Debian mirror found in /etc/apt/sources*; set DEBIAN_MIRROR=<url of a Debian mirror>"
-  python3 - "$MIRROR" "$SUITE" <<'PY' || die "the Debian mirror '$MIRROR' is not reachable (set DEBIAN_MIRROR to one that is)"
+  why=$(python3 - "$MIRROR" "$SUITE" 2>&1 <<'PY'
 import sys, urllib.request
 url = "%s/dists/%s/Release" % (sys.argv[1].rstrip("/"), sys.argv[2])
-urllib.request.urlopen(url, timeout=20).read(64)
+try:
+    urllib.request.urlopen(url, timeout=20).read(64)
+except Exception as exc:  # any failure means: not usable as a mirror
+    print("%s: %s" % (url, exc))
+    sys.exit(1)
 PY
+  ) || die "the Debian mirror '$MIRROR' is not reachable ($why); set DEBIAN_MIRROR to one that is"
   mkdir -p "$CACHE/images"
   rootfs=$(mktemp -d "$CACHE/images/rootfs.XXXXXX")
   trap 'rm -rf "$rootfs"' EXIT
