@@ -398,6 +398,9 @@ ansible_facts:
             available:
               description: Whether the cgroup mounts could be read.
               type: bool
+            reason:
+              description: Why not, when not available.
+              type: str
             version:
               description: V(v1), V(v2) or V(hybrid).
               type: str
@@ -406,6 +409,14 @@ ansible_facts:
               type: str
             memory_mount:
               description: Where that hierarchy is mounted.
+              type: str
+            memory_mount_root:
+              description:
+                - The part of the hierarchy this mount namespace sees (V(/) with a private cgroup namespace);
+                  C(path) of each cgroup starts with it.
+              type: str
+            unified_mount:
+              description: Where a cgroup2 hierarchy is mounted (the root on v2, usually C(/sys/fs/cgroup/unified) on hybrid), or null.
               type: str
             truncated:
               description: More cgroups matched than O(max_cgroups).
@@ -433,6 +444,10 @@ ansible_facts:
             systemd:
               description: C({installed, path, pid1, version, version_full, default_oom_policy}).
               type: dict
+            warnings:
+              description: Commands that failed while reading the daemons' state (also emitted as warnings).
+              type: list
+              elements: str
         findings:
           description:
             - What deserves attention, most severe first, each C({id, severity, message, evidence}).

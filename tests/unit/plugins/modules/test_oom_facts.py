@@ -3,6 +3,7 @@
 """oom_facts end to end on this machine: the module's arguments, refusals and facts."""
 
 import json
+import os
 
 import psutil
 import pytest
@@ -104,3 +105,75 @@ def test_raised_oom_score_adj_of_a_child_is_seen(monkeypatch):
     finally:
         child.kill()
         child.wait()
+
+
+def _documented(node):
+    """{key: contained docs} of a RETURN `contains` mapping."""
+    return dict((key, (value or {}).get("contains")) for key, value in (node or {}).items())
+
+
+def _undocumented(value, docs, path):
+    missing = []
+    if not isinstance(value, dict) or docs is None:
+        return missing
+    documented = _documented(docs)
+    for key, item in value.items():
+        where = "%s.%s" % (path, key)
+        if key not in documented:
+            missing.append(where)
+        elif documented[key] is not None:
+            missing.extend(_undocumented(item, documented[key], where))
+    return missing
+
+
+def test_every_returned_key_is_documented(monkeypatch):
+    import yaml
+
+    result = _run(monkeypatch)
+    returned = yaml.safe_load(oom_facts.RETURN)
+    oom_docs = returned["ansible_facts"]["contains"]["oom"]["contains"]
+    assert _undocumented(result["ansible_facts"]["oom"], oom_docs, "oom") == []
+
+
+def _kill_in_cgroup(cgroup, name):
+    """Start an allocator named `name` in `cgroup`; return (pid, returncode) once the kernel killed it."""
+    import subprocess
+    import sys
+
+    code = (
+        "import ctypes,sys; ctypes.CDLL(None).prctl(15, sys.argv[1].encode(), 0, 0, 0)\n"
+        "open('%s/cgroup.procs', 'w').write('0')\n"
+        "hog = []\nwhile True: hog.append(bytearray(b'x' * (1 << 20)))\n" % cgroup
+    )
+    proc = subprocess.Popen([sys.executable, "-c", code, name])
+    return proc.pid, proc.wait(timeout=60)
+
+
+def test_real_memcg_kills_on_this_machine_are_reported(monkeypatch):
+    base = "/sys/fs/cgroup/memory"
+    if os.geteuid() != 0 or not os.access(base, os.W_OK):
+        pytest.skip("needs root and a writable cgroup v1 memory controller")
+    cgroup = "%s/oomguard-unit-%d" % (base, os.getpid())
+    os.mkdir(cgroup)
+    try:
+        with open(cgroup + "/memory.limit_in_bytes", "w") as handle:
+            handle.write(str(48 << 20))
+        kills = [_kill_in_cgroup(cgroup, "oomguard-ut")]
+        result = _run(monkeypatch, sections=["events", "findings"], since="1h")
+        after_one = {e["pid"]: e for e in result["ansible_facts"]["oom"]["events"]["kills"]}
+        kills += [_kill_in_cgroup(cgroup, "oomguard-ut") for _ in range(3)]
+        result = _run(monkeypatch, sections=["events", "findings"], since="1h")
+    finally:
+        os.rmdir(cgroup)
+    assert [code for _, code in kills] == [-9] * 4
+    assert kills[0][0] in after_one
+    oom = result["ansible_facts"]["oom"]
+    events = {e["pid"]: e for e in oom["events"]["kills"]}
+    for pid, _ in kills:
+        event = events[pid]
+        assert (event["kind"], event["comm"], event["scope"]) == ("kernel_oom_kill", "oomguard-ut", "memcg")
+        assert event["oom_memcg"] == event["task_memcg"] == "/oomguard-unit-%d" % os.getpid()
+        assert event["anon_rss_kb"] > 30000
+    repeat = [f for f in oom["findings"] if f["id"] == "repeat_victim" and f["evidence"]["comm"] == "oomguard-ut"]
+    assert len(repeat) == 1
+    assert {pid for pid, _ in kills} <= set(repeat[0]["evidence"]["pids"])
