@@ -23,7 +23,7 @@ export ANSIBLE_NOCOLOR := 1
 export ANSIBLE_FORCE_COLOR := 0
 export PY_COLORS := 0
 
-.PHONY: help setup image lint ruff ansible-lint sanity unit build molecule test demo docs clean
+.PHONY: help setup image lint ruff ansible-lint sanity unit build molecule test demo bench clean
 
 help:
 	@echo "make test                 everything CI runs (setup, lint, sanity, unit, build, molecule)"
@@ -34,6 +34,7 @@ help:
 	@echo "make unit                 pytest tests/unit"
 	@echo "make build                ansible-galaxy collection build + install of the tarball"
 	@echo "make molecule [SCENARIO=harness]   one or every molecule scenario"
+	@echo "make bench                benchmarks against named baselines -> bench/RESULTS.md"
 	@echo "make demo                 audit this machine read-only: summary + ./oom-report/<host>.json"
 
 setup:
@@ -84,6 +85,12 @@ test: lint sanity unit build molecule
 demo: build
 	ansible-playbook -i localhost, -c local -e ansible_python_interpreter=/usr/bin/python3 oom.guard.audit
 	@echo "facts written to $(CURDIR)/oom-report/"
+
+# Benchmarks (never part of `make test`): writes bench/RESULTS.md. BENCH_ARGS=--quick for a smoke run.
+bench: build
+	@mkdir -p $(CACHE)/collroot/ansible_collections/oom
+	@ln -sfn $(CURDIR) $(CACHE)/collroot/ansible_collections/oom/guard
+	PYTHONPATH=$(CACHE)/collroot python bench/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(CACHE)/tree $(CACHE)/dist $(CACHE)/collroot tests/output
