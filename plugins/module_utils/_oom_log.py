@@ -684,14 +684,14 @@ _PHRASES = (
 )
 
 
-def _line_starts(block, markers):
+def _line_starts(block, markers, newline):
     """Start offsets of the lines of ``block`` that contain one of ``markers`` (C-speed finds)."""
     starts = set()
     for marker in markers:
         pos = block.find(marker)
         while pos != -1:
-            starts.add(block.rfind("\n", 0, pos) + 1)
-            nxt = block.find("\n", pos)
+            starts.add(block.rfind(newline, 0, pos) + 1)
+            nxt = block.find(newline, pos)
             if nxt == -1:
                 break
             pos = block.find(marker, nxt)
@@ -706,41 +706,66 @@ def _handle(parser, handler, line):
         parser.unreadable_lines += 1
 
 
-def _followers(block, start, end, markers, found):
+def _followers(block, start, end, markers, found, newline):
     """Line starts of ``markers`` within the window after the line ending at ``end``."""
     limit = min(len(block), end + _FOLLOW_WINDOW)
     for marker in markers:
         pos = block.find(marker, end, limit)
         while pos != -1:
-            found.add(block.rfind("\n", start, pos) + 1)
+            found.add(block.rfind(newline, start, pos) + 1)
             pos = block.find(marker, pos + 1, limit)
+
+
+class _Needles(object):
+    """The markers in the type of a block: blocks read from a binary file stay bytes, and only
+    the candidate lines are decoded (decoding a whole log costs more than scanning it)."""
+
+    def __init__(self, kind):
+        def conv(text):
+            return text.encode("ascii") if kind is bytes else text
+
+        self.newline = conv("\n")
+        self.markers = tuple(conv(m) for m in _MARKERS)
+        self.followers = tuple((phrase, tuple(conv(m) for m in markers)) for phrase, markers in _FOLLOWERS)
+        self.cpu = (conv("CPU:"), conv("Pid:"))
+        self.earlyoom = (conv("dryrun"), conv("escalating to SIG"))
+        self.is_bytes = kind is bytes
+
+
+_NEEDLES = {bytes: _Needles(bytes), str: _Needles(str)}
 
 
 def _scan_block(parser, block):
     """Scan whole lines of text at once: only candidate lines reach Python-level work."""
     if not block:
         return
-    parser.lines_scanned += block.count("\n") + (0 if block.endswith("\n") else 1)
-    starts = _line_starts(block, _MARKERS)
+    needles = _NEEDLES[bytes if isinstance(block, bytes) else str]
+    newline = needles.newline
+    parser.lines_scanned += block.count(newline) + (0 if block.endswith(newline) else 1)
+    starts = _line_starts(block, needles.markers, newline)
     extra = set()
     # Followers of a line at the end of the previous block.
     if parser.awaiting_cpu:
-        _followers(block, 0, 0, ("CPU:", "Pid:"), extra)
+        _followers(block, 0, 0, needles.cpu, extra, newline)
     if parser.last_earlyoom:
-        _followers(block, 0, 0, ("dryrun", "escalating to SIG"), extra)
+        _followers(block, 0, 0, needles.earlyoom, extra, newline)
     lines = {}
+
+    def text_of(start):
+        end = block.find(newline, start)
+        line = block[start:] if end == -1 else block[start:end]
+        return (line.decode("utf-8", "replace") if needles.is_bytes else line), (len(block) if end == -1 else end)
+
     for start in starts:
-        end = block.find("\n", start)
-        end = len(block) if end == -1 else end
-        line = lines[start] = block[start:end]
-        for phrase, markers in _FOLLOWERS:
+        line, end = text_of(start)
+        lines[start] = line
+        for index, (phrase, _markers) in enumerate(_FOLLOWERS):
             if phrase in line:
-                _followers(block, start, end, markers, extra)
+                _followers(block, start, end, needles.followers[index][1], extra, newline)
     for start in sorted(starts | extra):
         line = lines.get(start)
         if line is None:
-            end = block.find("\n", start)
-            line = block[start:] if end == -1 else block[start:end]
+            line = text_of(start)[0]
         if start in starts or "dryrun" in line or "escalating to SIG" in line:
             _handle(parser, parser.candidate, line)
         elif parser.awaiting_cpu:
@@ -749,18 +774,19 @@ def _scan_block(parser, block):
 
 
 def _text_blocks(text):
-    """Blocks of whole lines of a big string, so the text is never copied whole."""
+    """Blocks of whole lines of a big string (or bytes), so the text is never copied whole."""
+    newline = b"\n" if isinstance(text, bytes) else "\n"
     length = len(text)
     start = 0
     while start < length:
-        end = text.find("\n", start + _CHUNK)
+        end = text.find(newline, start + _CHUNK)
         end = length if end == -1 else end + 1
         yield text[start:end]
         start = end
 
 
 def _stream_blocks(stream):
-    """Blocks of whole lines read from a file object (text or binary), a chunk at a time."""
+    """Blocks of whole lines read from a file object, a chunk at a time (bytes stay bytes)."""
     rest = None
     while True:
         data = stream.read(_CHUNK)
@@ -777,10 +803,9 @@ def _stream_blocks(stream):
             data = rest + data
         cut = data.rfind(newline) + 1
         rest = data[cut:]
-        block = data[:cut]
-        yield block.decode("utf-8", "replace") if isinstance(block, bytes) else block
+        yield data[:cut]
     if rest:
-        yield rest.decode("utf-8", "replace") if isinstance(rest, bytes) else rest
+        yield rest
 
 
 def _items(source):
@@ -815,9 +840,9 @@ def _scan_lines(parser, lines):
 def _scan(parser, source):
     if source is None:
         return
-    if isinstance(source, (bytes, bytearray)):
-        source = bytes(source).decode("utf-8", "replace")
-    if isinstance(source, str):
+    if isinstance(source, bytearray):
+        source = bytes(source)
+    if isinstance(source, (str, bytes)):
         for block in _text_blocks(source):
             _scan_block(parser, block)
     elif callable(getattr(source, "read", None)):
