@@ -706,7 +706,7 @@ def _handle(parser, handler, line):
         parser.unreadable_lines += 1
 
 
-def _followers(block, start, end, markers, found, newline):
+def _followers(block, start, end, markers, found, *, newline):
     """Line starts of ``markers`` within the window after the line ending at ``end``."""
     limit = min(len(block), end + _FOLLOW_WINDOW)
     for marker in markers:
@@ -746,9 +746,9 @@ def _scan_block(parser, block):
     extra = set()
     # Followers of a line at the end of the previous block.
     if parser.awaiting_cpu:
-        _followers(block, 0, 0, needles.cpu, extra, newline)
+        _followers(block, 0, 0, needles.cpu, extra, newline=newline)
     if parser.last_earlyoom:
-        _followers(block, 0, 0, needles.earlyoom, extra, newline)
+        _followers(block, 0, 0, needles.earlyoom, extra, newline=newline)
     lines = {}
 
     def text_of(start):
@@ -761,7 +761,7 @@ def _scan_block(parser, block):
         lines[start] = line
         for index, (phrase, _markers) in enumerate(_FOLLOWERS):
             if phrase in line:
-                _followers(block, start, end, needles.followers[index][1], extra, newline)
+                _followers(block, start, end, needles.followers[index][1], extra, newline=newline)
     for start in sorted(starts | extra):
         line = lines.get(start)
         if line is None:
