@@ -35,7 +35,7 @@ def measure(functions, runs):
     times = dict((name, []) for name in functions)
     for function in functions.values():
         function()
-    for _ in range(runs):
+    for _round in range(runs):
         for name, function in functions.items():
             start = time.perf_counter()
             function()
@@ -193,7 +193,7 @@ class ExtraProcesses:
 
     def __enter__(self):
         sleep = shutil.which("sleep")
-        for _ in range(self.count):
+        for _child in range(self.count):
             self.children.append(subprocess.Popen([sleep, "3600"]))
         return self
 

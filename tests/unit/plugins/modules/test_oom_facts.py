@@ -161,19 +161,19 @@ def test_real_memcg_kills_on_this_machine_are_reported(monkeypatch):
         kills = [_kill_in_cgroup(cgroup, "oomguard-ut")]
         result = _run(monkeypatch, sections=["events", "findings"], since="1h")
         after_one = {e["pid"]: e for e in result["ansible_facts"]["oom"]["events"]["kills"]}
-        kills += [_kill_in_cgroup(cgroup, "oomguard-ut") for _ in range(3)]
+        kills += [_kill_in_cgroup(cgroup, "oomguard-ut") for _again in range(3)]
         result = _run(monkeypatch, sections=["events", "findings"], since="1h")
     finally:
         os.rmdir(cgroup)
-    assert [code for _, code in kills] == [-9] * 4
+    assert [code for _pid, code in kills] == [-9] * 4
     assert kills[0][0] in after_one
     oom = result["ansible_facts"]["oom"]
     events = {e["pid"]: e for e in oom["events"]["kills"]}
-    for pid, _ in kills:
+    for pid, _code in kills:
         event = events[pid]
         assert (event["kind"], event["comm"], event["scope"]) == ("kernel_oom_kill", "oomguard-ut", "memcg")
         assert event["oom_memcg"] == event["task_memcg"] == "/oomguard-unit-%d" % os.getpid()
         assert event["anon_rss_kb"] > 30000
     repeat = [f for f in oom["findings"] if f["id"] == "repeat_victim" and f["evidence"]["comm"] == "oomguard-ut"]
     assert len(repeat) == 1
-    assert {pid for pid, _ in kills} <= set(repeat[0]["evidence"]["pids"])
+    assert {pid for pid, _code in kills} <= set(repeat[0]["evidence"]["pids"])
