@@ -56,3 +56,22 @@ def attribute_cgroup_path(path):
         if part.endswith(_UNIT_SUFFIXES):
             result["unit"] = part
     return result
+
+
+# Container runtimes bind-mount the container's hostname/hosts/resolv.conf from a directory named
+# after its id (podman: .../overlay-containers/<id>/userdata/hostname; docker:
+# .../containers/<id>/hostname), so a container can find its own id in its mountinfo.
+_OWN_CONTAINER_RE = re.compile(r"/(?:overlay-containers|containers)/([0-9a-f]{64})/(?:userdata/)?(?:hostname|hosts|resolv\.conf) ")
+
+
+def own_container_id(mountinfo_path="/proc/self/mountinfo"):
+    """The id of the container this process runs in, or None (not in a container, or unknown)."""
+    try:
+        with open(mountinfo_path) as handle:
+            for line in handle:
+                match = _OWN_CONTAINER_RE.search(line)
+                if match:
+                    return match.group(1)
+    except OSError:
+        return None
+    return None

@@ -65,6 +65,17 @@ options:
         for logs collected elsewhere, tests and benchmarks.
       - Completeness against C(/proc/vmstat) is not judged for a O(log_file).
     type: path
+  events_scope:
+    description:
+      - Which kernel OOM kills belong to this host.
+      - V(auto) - inside a container whose id this host can see (podman and docker bind-mount C(/etc/hostname) from a
+        directory named after it), only kills of that container's processes (a shared kernel logs every container's kills);
+        elsewhere every kill, as V(host).
+      - V(host) - every kill the kernel logged.
+      - earlyoom and systemd-oomd kills come from this host's own journal and are always kept.
+    type: str
+    choices: [auto, host]
+    default: auto
   max_cgroups:
     description:
       - At most this many memory cgroups are reported (C(cgroups.truncated) says when more matched).
@@ -345,6 +356,13 @@ ansible_facts:
             since_time:
               description: The start of the window, ISO 8601 UTC.
               type: str
+            scope:
+              description:
+                - V(host), or V(container) when O(events_scope=auto) found this host to be a container and kept only its kills.
+              type: str
+            container_id:
+              description: This host's container id when C(scope) is V(container), else null.
+              type: str
             kills:
               description:
                 - The kills in the window, oldest first, one per kill across sources.
@@ -465,7 +483,16 @@ import time
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.oom.guard.plugins.module_utils import _cgroups, _daemons, _event_sources, _findings, _memory, _oom_log, _procfs
+from ansible_collections.oom.guard.plugins.module_utils import (
+    _cgroup_attribution,
+    _cgroups,
+    _daemons,
+    _event_sources,
+    _findings,
+    _memory,
+    _oom_log,
+    _procfs,
+)
 
 SECTIONS = ("memory", "pressure", "sysctl", "processes", "events", "cgroups", "daemons", "findings")
 
@@ -484,6 +511,7 @@ def argument_spec():
         "cmdline_max": {"type": "int", "default": 200},
         "since": {"type": "str", "default": "7d"},
         "log_file": {"type": "path"},
+        "events_scope": {"type": "str", "default": "auto", "choices": ["auto", "host"]},
         "max_cgroups": {"type": "int", "default": 200},
         "pressure_thresholds": {
             "type": "dict",
@@ -539,11 +567,19 @@ def _events_section(module, cutoff, now):
         return module.get_bin_path(name)
 
     collected = _event_sources.collect_events(run, cutoff, which=which, log_file=module.params["log_file"], now=now)
+    own = None
+    if module.params["events_scope"] == "auto" and not module.params["log_file"]:
+        own = _cgroup_attribution.own_container_id()
     kills = collected["events"]
+    if own:
+        # A shared kernel logs every container's kills; this host's are those of its own processes.
+        kills = [event for event in kills if event["kind"] != "kernel_oom_kill" or event["container_id"] == own]
     section = {
         "available": any(source["available"] for source in collected["sources"]),
         "since": module.params["since"],
         "since_time": _iso(cutoff),
+        "scope": "container" if own else "host",
+        "container_id": own,
         "kills": kills,
         "sources": collected["sources"],
         "victims": _oom_log.summarize_victims(kills),
@@ -558,6 +594,8 @@ def _events_section(module, cutoff, now):
     }
     if module.params["log_file"]:
         section["incomplete_reason"] = "not judged for a log_file"
+    elif own:
+        section["incomplete_reason"] = "not judged inside a container: the kernel's counter covers the whole machine"
     else:
         counter = _event_sources.vmstat_oom_kill()
         section["vmstat_oom_kill"] = counter

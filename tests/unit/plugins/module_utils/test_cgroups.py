@@ -422,3 +422,22 @@ def test_real_memcg_kernel_kills_the_predicted_victim(real_memcg):
     if "oom_memcg=" in log:
         assert "oom_memcg=%s,task_memcg=%s,task=python" % (path, path) in log
         assert "Killed process %d (" % big.pid in log
+
+
+def test_own_container_id_from_mountinfo(tmp_path):
+    from ansible_collections.oom.guard.plugins.module_utils._cgroup_attribution import own_container_id
+
+    cid = "c5441f70a7002b1860045217983336b1855d4fdc2ce537e680ff81b9d67acf61"
+    podman = tmp_path / "podman"
+    podman.write_text(
+        "93 81 0:50 / /sys/fs/cgroup ro,nosuid - tmpfs tmpfs ro\n"
+        "640 620 254:0 /var/lib/containers/storage/overlay-containers/%s/userdata/hostname /etc/hostname rw - ext4 /dev/vda rw\n" % cid
+    )
+    docker = tmp_path / "docker"
+    docker.write_text("712 700 254:0 /var/lib/docker/containers/%s/resolv.conf /etc/resolv.conf rw - ext4 /dev/vda rw\n" % cid)
+    machine = tmp_path / "machine"
+    machine.write_text("22 1 254:0 / / rw,relatime - ext4 /dev/vda rw\n")
+    assert own_container_id(str(podman)) == cid
+    assert own_container_id(str(docker)) == cid
+    assert own_container_id(str(machine)) is None
+    assert own_container_id(str(tmp_path / "missing")) is None
