@@ -10,7 +10,7 @@ from ansible.errors import AnsibleFilterError
 
 from ansible_collections.oom.guard.plugins.filter import oom_policy
 
-with open(__file__.split("/tests/")[0] + "/roles/protect/defaults/main.yml") as handle:
+with open(__file__.split("/tests/", maxsplit=1)[0] + "/roles/protect/defaults/main.yml") as handle:
     DEFAULTS = yaml.safe_load(handle)["protect_policy_default"]
 
 

@@ -8,7 +8,6 @@ import stat
 
 import pytest
 from ansible.module_utils import basic
-from ansible.module_utils.common import warnings
 from ansible.module_utils.common.text.converters import to_bytes
 
 from ansible_collections.oom.guard.plugins.modules import systemd_oom_dropin
@@ -22,15 +21,22 @@ def _run(monkeypatch, **args):
     monkeypatch.setattr(basic, "_ANSIBLE_ARGS", to_bytes(json.dumps({"ANSIBLE_MODULE_ARGS": args})))
     monkeypatch.setattr(basic, "_ANSIBLE_PROFILE", "legacy", raising=False)
     result = {}
+    warned = []
+
+    # Record warnings at the source: ansible's global warning list is shared process state that
+    # other tests (controller-side templating) can reset or route elsewhere.
+    def warn(self, message, *unused, **kwargs):
+        warned.append(message)
 
     def exit_json(self, **kwargs):
-        result.update(kwargs, failed=False, warnings=list(warnings.get_warning_messages()))
+        result.update(kwargs, failed=False, warnings=list(warned))
         raise _Exit()
 
     def fail_json(self, **kwargs):
         result.update(kwargs, failed=True)
         raise _Exit()
 
+    monkeypatch.setattr(basic.AnsibleModule, "warn", warn)
     monkeypatch.setattr(basic.AnsibleModule, "exit_json", exit_json)
     monkeypatch.setattr(basic.AnsibleModule, "fail_json", fail_json)
     with pytest.raises(_Exit):
