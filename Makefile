@@ -9,6 +9,9 @@ VENV ?= $(CACHE)/venv
 COLL_TREE := $(CACHE)/tree/ansible_collections/oom/guard
 # The built tarball is installed here, and molecule / the demo use that installed copy.
 COLL_INSTALL := $(CACHE)/collections
+# Unit tests import ansible_collections.oom.guard from this checkout (one link per checkout, so
+# two clones never test each other's code).
+COLLROOT := $(CURDIR)/.cache/collroot
 VERSION := $(shell sed -n 's/^version: *//p' galaxy.yml)
 TARBALL := $(CACHE)/dist/oom-guard-$(VERSION).tar.gz
 SCENARIO ?=
@@ -61,9 +64,9 @@ sanity: setup $(COLL_TREE)
 	cd $(COLL_TREE) && ansible-test sanity --venv --python $(PYTHON_VERSION) --color no
 
 unit: setup
-	@mkdir -p $(CACHE)/collroot/ansible_collections/oom
-	@ln -sfn $(CURDIR) $(CACHE)/collroot/ansible_collections/oom/guard
-	PYTHONPATH=$(CACHE)/collroot python -m pytest -q -p no:cacheprovider tests/unit
+	@mkdir -p $(COLLROOT)/ansible_collections/oom
+	@ln -sfn $(CURDIR) $(COLLROOT)/ansible_collections/oom/guard
+	PYTHONPATH=$(COLLROOT) python -m pytest -q -p no:cacheprovider tests/unit
 
 build: setup
 	@mkdir -p $(CACHE)/dist
@@ -95,11 +98,11 @@ demo: build
 
 # Benchmarks (never part of `make test`): writes bench/RESULTS.md. BENCH_ARGS=--quick for a smoke run.
 bench: build
-	@mkdir -p $(CACHE)/collroot/ansible_collections/oom
-	@ln -sfn $(CURDIR) $(CACHE)/collroot/ansible_collections/oom/guard
-	PYTHONPATH=$(CACHE)/collroot python bench/run.py $(BENCH_ARGS)
+	@mkdir -p $(COLLROOT)/ansible_collections/oom
+	@ln -sfn $(CURDIR) $(COLLROOT)/ansible_collections/oom/guard
+	PYTHONPATH=$(COLLROOT) python bench/run.py $(BENCH_ARGS)
 
 clean:
-	rm -rf $(CACHE)/tree $(CACHE)/dist $(CACHE)/collroot tests/output
+	rm -rf $(CACHE)/tree $(CACHE)/dist .cache/collroot tests/output
 
 FORCE:

@@ -187,10 +187,25 @@ def tgid_of(pid, proc_root="/proc"):
 
 
 def task_lineage(proc_root="/proc", pid=None):
-    """This process and its ancestors (the connection running the task): never selected."""
+    """This task's own processes: never selected.
+
+    That is this process and its ancestors within its session (the ``sh -c`` wrapper and, with
+    become, sudo): they are new on every run, so matching them (a ``pattern`` on ``python``)
+    could never be idempotent. Ancestors in other sessions are selectable on purpose: over SSH
+    the next one is sshd, the first process an operator protects.
+    """
     pid = os.getpid() if pid is None else pid
+    try:
+        session = os.getsid(pid)
+    except OSError:
+        return {pid}
     seen = set()
     while pid and pid not in seen:
+        try:
+            if os.getsid(pid) != session:
+                break
+        except OSError:
+            break
         seen.add(pid)
         record = read_process(pid, proc_root, fields=("stat",))
         if record is None:
@@ -207,8 +222,8 @@ class Selection:
 
     ``matched`` is a list of records (pid, comm, uid, user, before, start_time_ticks), ascending
     pid, one per thread group. ``excluded`` lists {pid, comm, reason} for matches that are
-    kernel threads (V(kernel_thread)), init (V(init)) or this task's own process or its
-    ancestors (V(task_process)). ``missing`` lists pids given explicitly that are not running.
+    kernel threads (V(kernel_thread)), init (V(init)) or this task's own processes, itself and its
+    ancestors in its session (V(task_process)). ``missing`` lists pids given explicitly that are not running.
 
     Every process is read once: with ``name``, ``pattern`` or ``unit`` one pass over /proc
     reads stat and oom_score_adj of every process, plus cmdline for ``pattern`` and cgroup for

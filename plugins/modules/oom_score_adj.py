@@ -17,8 +17,9 @@ description:
     or O(unit) select (any number of them; a process matches when any selector picks it), narrowed by O(user).
   - Reads every matched process's current value first and writes only where it differs, once per thread group
     (the value belongs to the thread group). It runs no command; a thousand processes are one pass over C(/proc).
-  - Kernel threads, PID 1 and the process running this task with its ancestors (the connection) are never touched;
-    when a selector picks them they are listed in RV(excluded).
+  - Kernel threads, PID 1 and this task's own processes (itself and its ancestors in its session, such as the
+    C(sh -c) wrapper) are never touched; the sshd of the connection can be. When a selector picks them they are
+    listed in RV(excluded).
   - A process that exits between being matched and being written is reported V(vanished), not a failure.
   - B(Runtime only.) The value dies with the process; a restarted service starts with its unit's value. Persist
     it with C(OOMScoreAdjust=) through M(oom.guard.systemd_oom_dropin) and use this module for what runs now.
@@ -210,7 +211,7 @@ counts:
 excluded:
   description:
     - Processes a selector picked that are never touched, each C({pid, comm, reason}); C(reason) is V(kernel_thread),
-      V(init) or V(task_process) (this task's own process or one of its ancestors).
+      V(init) or V(task_process) (this task's own process or an ancestor in its session).
   returned: always
   type: list
   elements: dict

@@ -154,10 +154,33 @@ def test_cap_sys_resource_is_bit_24_of_capeff(tmp_path):
     assert adj.has_cap_sys_resource(str(tmp_path)) is False
 
 
-def test_lineage_is_this_process_and_its_ancestors():
-    lineage = adj.task_lineage()
-    expected = {os.getpid()} | set(p.pid for p in psutil.Process().parents())
-    assert lineage == expected
+def test_lineage_is_this_process_and_its_ancestors_in_its_session():
+    # Beyond the session (over SSH: sshd) ancestors stay selectable: sshd is what gets protected.
+    session = os.getsid(0)
+    expected = {os.getpid()}
+    for parent in psutil.Process().parents():
+        if os.getsid(parent.pid) != session:
+            break
+        expected.add(parent.pid)
+    assert adj.task_lineage() == expected
+    outside = [p.pid for p in psutil.Process().parents() if os.getsid(p.pid) != session]
+    assert not adj.task_lineage() & set(outside)
+
+
+def test_a_new_session_is_its_own_task():
+    import subprocess
+    import sys
+
+    code = (
+        "import json, sys; sys.path[:0] = %r; "
+        "from ansible_collections.oom.guard.plugins.module_utils import _oom_score_adj as a; "
+        "print(json.dumps(sorted(a.task_lineage())))"
+    )
+    out = subprocess.run([sys.executable, "-c", code % sys.path], capture_output=True, text=True, check=True, start_new_session=True).stdout
+    import json
+
+    lineage = json.loads(out)
+    assert len(lineage) == 1 and os.getpid() not in lineage
 
 
 def test_a_thread_id_maps_to_its_thread_group():
