@@ -2,18 +2,13 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """earlyoom_config end to end on files in a temp dir (restart: false; the live daemon is molecule's)."""
 
-import json
 import os
 
 import pytest
-from ansible.module_utils import basic
-from ansible.module_utils.common.text.converters import to_bytes
 
 from ansible_collections.oom.guard.plugins.modules import earlyoom_config
 
-
-class _Exit(Exception):
-    pass
+from _harness import run_module
 
 
 def _run(monkeypatch, check=False, diff=False, **args):
@@ -21,23 +16,7 @@ def _run(monkeypatch, check=False, diff=False, **args):
     args.setdefault("restart", False)
     args["_ansible_check_mode"] = check
     args["_ansible_diff"] = diff
-    monkeypatch.setattr(basic, "_ANSIBLE_ARGS", to_bytes(json.dumps({"ANSIBLE_MODULE_ARGS": args})))
-    monkeypatch.setattr(basic, "_ANSIBLE_PROFILE", "legacy", raising=False)
-    result = {}
-
-    def exit_json(self, **kwargs):
-        result.update(kwargs, failed=False)
-        raise _Exit()
-
-    def fail_json(self, **kwargs):
-        result.update(kwargs, failed=True)
-        raise _Exit()
-
-    monkeypatch.setattr(basic.AnsibleModule, "exit_json", exit_json)
-    monkeypatch.setattr(basic.AnsibleModule, "fail_json", fail_json)
-    with pytest.raises(_Exit):
-        earlyoom_config.main()
-    return result
+    return run_module(monkeypatch, earlyoom_config.main, args)
 
 
 @pytest.fixture

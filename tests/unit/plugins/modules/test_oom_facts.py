@@ -2,40 +2,19 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """oom_facts end to end on this machine: the module's arguments, refusals and facts."""
 
-import json
 import os
 
 import psutil
 import pytest
-from ansible.module_utils import basic
-from ansible.module_utils.common.text.converters import to_bytes
 
 from ansible_collections.oom.guard.plugins.modules import oom_facts
 
-
-class _Exit(Exception):
-    pass
+from _harness import run_module
 
 
 def _run(monkeypatch, **args):
     args.setdefault("_ansible_check_mode", True)
-    monkeypatch.setattr(basic, "_ANSIBLE_ARGS", to_bytes(json.dumps({"ANSIBLE_MODULE_ARGS": args})))
-    monkeypatch.setattr(basic, "_ANSIBLE_PROFILE", "legacy", raising=False)
-    result = {}
-
-    def exit_json(self, **kwargs):
-        result.update(kwargs, failed=False)
-        raise _Exit()
-
-    def fail_json(self, **kwargs):
-        result.update(kwargs, failed=True)
-        raise _Exit()
-
-    monkeypatch.setattr(basic.AnsibleModule, "exit_json", exit_json)
-    monkeypatch.setattr(basic.AnsibleModule, "fail_json", fail_json)
-    with pytest.raises(_Exit):
-        oom_facts.main()
-    return result
+    return run_module(monkeypatch, oom_facts.main, args)
 
 
 @pytest.mark.parametrize(

@@ -4,7 +4,6 @@
 to child processes of this test (selected by a unique command name, so nothing else is touched)."""
 
 import collections
-import json
 import os
 import shutil
 import subprocess
@@ -13,40 +12,15 @@ import uuid
 
 import psutil
 import pytest
-from ansible.module_utils import basic
-from ansible.module_utils.common.text.converters import to_bytes
 
 from ansible_collections.oom.guard.plugins.module_utils import _oom_score_adj as adj
 from ansible_collections.oom.guard.plugins.modules import oom_score_adj
 
-
-class _Exit(Exception):
-    pass
+from _harness import run_module
 
 
 def _run(monkeypatch, **args):
-    monkeypatch.setattr(basic, "_ANSIBLE_ARGS", to_bytes(json.dumps({"ANSIBLE_MODULE_ARGS": args})))
-    monkeypatch.setattr(basic, "_ANSIBLE_PROFILE", "legacy", raising=False)
-    result = {"warnings": []}
-
-    def exit_json(self, **kwargs):
-        result.update(kwargs, failed=False)
-        raise _Exit()
-
-    def fail_json(self, **kwargs):
-        result.update(kwargs, failed=True)
-        raise _Exit()
-
-    def run_command(self, *args, **kwargs):
-        raise AssertionError("oom_score_adj must not run commands: %r" % (args,))
-
-    monkeypatch.setattr(basic.AnsibleModule, "exit_json", exit_json)
-    monkeypatch.setattr(basic.AnsibleModule, "fail_json", fail_json)
-    monkeypatch.setattr(basic.AnsibleModule, "warn", lambda self, msg: result["warnings"].append(msg))
-    monkeypatch.setattr(basic.AnsibleModule, "run_command", run_command)
-    with pytest.raises(_Exit):
-        oom_score_adj.main()
-    return result
+    return run_module(monkeypatch, oom_score_adj.main, args, forbid_commands=True)
 
 
 def read_adj(pid):

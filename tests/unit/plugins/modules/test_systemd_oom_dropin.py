@@ -2,46 +2,18 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """systemd_oom_dropin end to end on a temporary tree (root_dir outside systemd: systemd is not called)."""
 
-import json
 import os
 import stat
 
 import pytest
-from ansible.module_utils import basic
-from ansible.module_utils.common.text.converters import to_bytes
 
 from ansible_collections.oom.guard.plugins.modules import systemd_oom_dropin
 
-
-class _Exit(Exception):
-    pass
+from _harness import run_module
 
 
 def _run(monkeypatch, **args):
-    monkeypatch.setattr(basic, "_ANSIBLE_ARGS", to_bytes(json.dumps({"ANSIBLE_MODULE_ARGS": args})))
-    monkeypatch.setattr(basic, "_ANSIBLE_PROFILE", "legacy", raising=False)
-    result = {}
-    warned = []
-
-    # Record warnings at the source: ansible's global warning list is shared process state that
-    # other tests (controller-side templating) can reset or route elsewhere.
-    def warn(self, message, *unused, **kwargs):
-        warned.append(message)
-
-    def exit_json(self, **kwargs):
-        result.update(kwargs, failed=False, warnings=list(warned))
-        raise _Exit()
-
-    def fail_json(self, **kwargs):
-        result.update(kwargs, failed=True)
-        raise _Exit()
-
-    monkeypatch.setattr(basic.AnsibleModule, "warn", warn)
-    monkeypatch.setattr(basic.AnsibleModule, "exit_json", exit_json)
-    monkeypatch.setattr(basic.AnsibleModule, "fail_json", fail_json)
-    with pytest.raises(_Exit):
-        systemd_oom_dropin.main()
-    return result
+    return run_module(monkeypatch, systemd_oom_dropin.main, args)
 
 
 @pytest.fixture
