@@ -25,9 +25,14 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 
+import fleet
 import tutorial_baselines
 
 from ansible_collections.oom.guard.plugins.module_utils import _oom_log, _procfs
+
+
+# One row per goal for the summary at the top of RESULTS.md: (benchmark, goal, result, met, note).
+SUMMARY = fleet.SUMMARY
 
 
 def measure(functions, runs):
@@ -176,8 +181,26 @@ def bench_log_parser(workdir, quick):
         ),
         "",
         "Per format: %s. The tutorial's regex needs the pre-5.1 `Kill process` selection line, so it finds no kill "
-        "printed by 5.1 and later." % ", ".join("%s %d" % item for item in kills.items()),
+        "printed by 5.1 and later; and its `\\[([\\d.]+)\\]` does not allow the spaces dmesg pads the timestamp with "
+        "(`[   12.345678]`, under 100,000 s of uptime), so it finds none of the older ones here either. Its speed is "
+        "still the baseline: it does the same per-line work whatever it finds." % ", ".join("%s %d" % item for item in kills.items()),
     ]
+    speedup = summary(times["tutorial"])[0] / summary(times["ours"])[0]
+    vs_grep = summary(times["ours"])[0] / base
+    SUMMARY.append(("kernel log parser", "every record found", "%d / %d" % (len(found), total), len(found) == total, ""))
+    SUMMARY.append(
+        (
+            "kernel log parser",
+            "≥ 4× faster than the tutorial",
+            "%.2f×" % speedup,
+            speedup >= 4,
+            ""
+            if speedup >= 4
+            else "short by %.0f %%: what is left is four C-speed passes over the text (three markers and the line count, "
+            "each about as long as grep's whole scan) plus the work on the OOM records themselves" % (100 * (1 - speedup / 4)),
+        )
+    )
+    SUMMARY.append(("kernel log parser", "≤ 5× grep", "%.2f×" % vs_grep, vs_grep <= 5, "" if vs_grep <= 5 else "over by %.0f %%" % (100 * (vs_grep / 5 - 1))))
     return table
 
 
@@ -218,7 +241,7 @@ def bench_process_scan(quick):
         times = measure({"tutorial": tutorial, "ours": ours}, 3 if quick else 7)
     base = summary(times["tutorial"])[0]
     ours_median = summary(times["ours"])[0]
-    return [
+    lines = [
         "### Process scan (%d processes on the machine)" % scanned["ours"],
         "",
         "| what | median | min–max | vs tutorial |",
@@ -228,6 +251,8 @@ def bench_process_scan(quick):
         "",
         "Goal ≤ 0.4× the psutil approach: %.2f× — %s." % (ours_median / base, "met" if ours_median <= 0.4 * base else "NOT met"),
     ]
+    SUMMARY.append(("process scan", "≤ 0.4× psutil", "%.2f×" % (ours_median / base), ours_median <= 0.4 * base, ""))
+    return lines
 
 
 # -- facts cost through Ansible ---------------------------------------------------------------
@@ -235,7 +260,9 @@ def bench_process_scan(quick):
 
 def bench_facts_cost(workdir, quick):
     log = os.path.join(workdir, "facts.log")
-    write_log(log, 10000 if quick else 100000, 0.01)
+    log_lines = 10000 if quick else 100000
+    processes = 500 if quick else 2000
+    write_log(log, log_lines, 0.01)
     env = dict(os.environ, ANSIBLE_PYTHON_INTERPRETER="/usr/bin/python3", ANSIBLE_NOCOLOR="1")
     ansible = shutil.which("ansible")
 
@@ -245,44 +272,86 @@ def bench_facts_cost(workdir, quick):
             argv += ["-a", args]
         subprocess.run(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
 
-    with ExtraProcesses(500 if quick else 2000):
+    with ExtraProcesses(processes):
         times = measure(
             {
                 "setup": lambda: run("ansible.builtin.setup", None),
                 "facts": lambda: run("oom.guard.oom_facts", "log_file=%s since=2000-01-01" % log),
+                "ping": lambda: run("ansible.builtin.ping", None),
             },
-            3 if quick else 5,
+            3 if quick else 7,
         )
     base = summary(times["setup"])[0]
     ours_median = summary(times["facts"])[0]
-    return [
-        "### Facts cost (`ansible localhost -m …`, 2,000 extra processes, a 100,000-line log via `log_file`)",
+    floor = summary(times["ping"])[0]
+    above = (ours_median - floor) / (base - floor) if base > floor else float("nan")
+    lines = [
+        "### Facts cost (`ansible localhost -m …`, %s extra processes, a %s-line log via `log_file`)" % ("{:,}".format(processes), "{:,}".format(log_lines)),
         "",
         "| what | median | min–max | vs setup |",
         "|---|---|---|---|",
         row("`ansible.builtin.setup`", times["setup"], base),
         row("`oom.guard.oom_facts` (every section)", times["facts"], base),
+        row("`ansible.builtin.ping` (ansible's own cost of running any module: the floor)", times["ping"], base),
         "",
-        "Goal ≤ 0.6× setup's wall time: %.2f× — %s." % (ours_median / base, "met" if ours_median <= 0.6 * base else "NOT met"),
+        "Goal ≤ 0.6× setup's wall time: %.2f× — %s. Above the floor (minus what `ping` costs, i.e. the "
+        "modules' own work on the host): oom_facts %.2f s, setup %.2f s, %.2f×."
+        % (ours_median / base, "met" if ours_median <= 0.6 * base else "NOT met", ours_median - floor, base - floor, above),
     ]
+    ratio = ours_median / base
+    SUMMARY.append(
+        (
+            "facts cost",
+            "≤ 0.6× setup",
+            "%.2f× (above the ping floor: %.2f×)" % (ratio, above),
+            ratio <= 0.6,
+            ""
+            if ratio <= 0.6
+            else "over by %.0f %%: `ansible -m ping` alone costs %.2f× setup here (ansible's start, the connection, "
+            "AnsiballZ, the interpreter), so no module can reach 0.6×; oom_facts' own work on the host is %.2f× setup's"
+            % (100 * (ratio / 0.6 - 1), floor / base, above),
+        )
+    )
+    return lines
+
+
+NAMES = ["log", "scan", "facts", "fleet"]
+
+
+def _load_line():
+    with open("/proc/loadavg") as handle:
+        return "\nLoad average after this benchmark (1, 5, 15 min): %s." % " ".join(handle.read().split()[:3])
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smaller inputs, fewer runs (a smoke test of the benchmarks)")
-    parser.add_argument("--only", nargs="*", choices=["log", "scan", "facts"], help="run only these")
+    parser.add_argument("--only", nargs="*", choices=NAMES, help="run only these")
     parser.add_argument("--output", default=os.path.join(HERE, "RESULTS.md"))
+    parser.add_argument("--host-prefix", default=os.environ.get("BENCH_HOST_PREFIX", "bench-h8"), help="podman test host name prefix")
     args = parser.parse_args()
-    chosen = args.only or ["log", "scan", "facts"]
+    chosen = args.only or NAMES
     workdir = tempfile.mkdtemp(prefix="oomguard-bench-")
+    plots = os.path.join(os.path.dirname(os.path.abspath(args.output)), "plots")
+    os.makedirs(plots, exist_ok=True)
     sections = []
+    failed = []
+    started = time.monotonic()
+    benchmarks = [
+        ("log", lambda: [*bench_log_parser(workdir, args.quick), _load_line(), ""]),
+        ("scan", lambda: [*bench_process_scan(args.quick), _load_line(), ""]),
+        ("facts", lambda: [*bench_facts_cost(workdir, args.quick), _load_line(), ""]),
+        ("fleet", lambda: fleet.bench_fleet(workdir, args.quick, args.host_prefix, plots)[0] + fleet.bench_pipelining(workdir, args.quick)),
+    ]
     try:
-        if "log" in chosen:
-            sections += [*bench_log_parser(workdir, args.quick), ""]
-        if "scan" in chosen:
-            sections += [*bench_process_scan(args.quick), ""]
-        if "facts" in chosen:
-            sections += [*bench_facts_cost(workdir, args.quick), ""]
+        for name, bench in benchmarks:
+            if name not in chosen:
+                continue
+            try:
+                sections += bench()
+            except Exception as exc:  # one failed benchmark must not cost the others' results
+                failed.append(name)
+                sections += ["### %s: FAILED" % name, "", "```", str(exc)[-3000:], "```", ""]
     finally:
         shutil.rmtree(workdir)
     cpu = re.sub(r"\s+", " ", next((line.split(":", 1)[1] for line in open("/proc/cpuinfo") if line.startswith("model name")), "?")).strip()
@@ -292,12 +361,21 @@ def main():
         "Made by `make bench` (`bench/run.py`%s) on %s, %s, %d CPUs, Python %s, %s UTC."
         % (" --quick" if args.quick else "", platform.node(), cpu, os.cpu_count(), platform.python_version(), time.strftime("%Y-%m-%d %H:%M", time.gmtime())),
         "Medians of interleaved runs with their min–max; ratios are ours ÷ baseline from the same run.",
+        "The machine is shared and noisy (other engineers' molecule scenarios and a qemu VM run at the same",
+        "time): baseline and ours alternate run by run (ABAB...) so that noise hits both, and the load average",
+        "is recorded beside each table. Whole run: %.0f s." % (time.monotonic() - started),
         "",
     ]
+    if SUMMARY:
+        header += ["## Goals", "", "| benchmark | goal | result | met | why, when missed |", "|---|---|---|---|---|"]
+        header += ["| %s | %s | %s | %s | %s |" % (name, goal, result, "yes" if met else "**no**", note) for name, goal, result, met, note in SUMMARY]
+        header += ["", "## Benchmarks", ""]
     text = "\n".join(header + sections)
     with open(args.output, "w") as handle:
         handle.write(text)
     print(text)
+    if failed:
+        sys.exit("benchmarks failed: %s" % ", ".join(failed))
 
 
 if __name__ == "__main__":

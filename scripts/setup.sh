@@ -6,7 +6,8 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 CACHE=${OOM_GUARD_CACHE:-/var/tmp/oom-guard}
 VENV=${OOM_GUARD_VENV:-$CACHE/venv}
-PYTHON=${PYTHON:-python3}
+# The system Python: the Makefile puts the venv first on PATH, and this script may delete that venv.
+PYTHON=${PYTHON:-/usr/bin/python3}
 
 die() { echo "setup: $*" >&2; exit 2; }
 

@@ -9,7 +9,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 name: kernel_oom_events
 short_description: Parse OOM kills from kernel, earlyoom and systemd-oomd logs
-version_added: 1.0.0
+version_added: 0.1.0
 author: oom.guard contributors (@oom-guard)
 description:
   - Reads the text of C(dmesg), C(dmesg -T), C(journalctl -k) (any short output mode), C(/var/log/kern.log),
@@ -18,7 +18,7 @@ description:
     selection line, the C(Killed process) line with or without shmem-rss, UID, pgtables and oom_score_adj,
     the C(oom-kill:constraint=...) summary and cgroup v1 C(Task in ... killed as a result of limit of ...).
   - The lines of one kernel report are grouped into one event; the victim is the task of the
-    C(Killed process) line. A report whose C(Killed process) line is missing gives an event with O(partial=true).
+    C(Killed process) line. A report whose C(Killed process) line is missing gives an event with RV(_value[].partial=true).
   - The same parser serves the C(oom.guard.oom_facts) module on managed hosts, so both always agree.
   - Never fails on unreadable lines; they are skipped.
 positional: _input
@@ -31,7 +31,7 @@ options:
   boot_time:
     description:
       - Boot time of the host the log came from, in epoch seconds (C(btime) of C(/proc/stat)).
-      - Without it, lines stamped in seconds since boot (C([ 123.456789])) get O(time=null).
+      - Without it, lines stamped in seconds since boot (C([ 123.456789])) get RV(_value[].time=null).
     type: float
   year:
     description:

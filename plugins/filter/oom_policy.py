@@ -12,7 +12,8 @@ import re
 
 from ansible.errors import AnsibleFilterError
 
-_FIELDS = ("description", "oom_score_adj", "names", "patterns", "units", "systemd", "enabled")
+_FIELDS = ("description", "oom_score_adj", "mode", "names", "patterns", "units", "earlyoom_names", "systemd", "enabled")
+_MODES = ("exact", "at_most", "at_least")
 _SYSTEMD_KEYS = (
     "oom_policy",
     "memory_accounting",
@@ -64,6 +65,13 @@ def _rule(name, rule):
             re.compile(pattern)
         except re.error as exc:
             _fail(name, "patterns", "valid regular expressions (%s)" % exc, pattern)
+    # A protecting rule never weakens a stronger value (OpenSSH's own -1000 on its listener), a
+    # sacrificing rule never spares a likelier victim; `exact` enforces the value both ways.
+    mode = rule.get("mode")
+    if mode is None:
+        mode = "at_most" if adj < 0 else "at_least" if adj > 0 else "exact"
+    elif mode not in _MODES:
+        _fail(name, "mode", "one of %s" % ", ".join(_MODES), mode)
     systemd = rule.get("systemd") or {}
     if not isinstance(systemd, dict):
         _fail(name, "systemd", "a dict of systemd_oom_dropin settings", systemd)
@@ -74,9 +82,11 @@ def _rule(name, rule):
         "name": name,
         "description": rule.get("description") or "",
         "oom_score_adj": adj,
+        "mode": mode,
         "names": _strings(name, "names", rule.get("names"), max_bytes=15),
         "patterns": patterns,
         "units": _strings(name, "units", rule.get("units")),
+        "earlyoom_names": _strings(name, "earlyoom_names", rule.get("earlyoom_names"), max_bytes=15),
         "systemd": dict(systemd),
     }
     if not (result["names"] or result["patterns"] or result["units"]):
@@ -113,15 +123,16 @@ def _ere(name):
 
 
 def earlyoom_lists(rules):
-    """{'avoid': regex or None, 'prefer': regex or None} from protect rules: commands of rules with a
-    negative oom_score_adj are avoided, those with a positive one preferred."""
+    """{'avoid': regex or None, 'prefer': regex or None} from protect rules: the command names
+    (``names`` and ``earlyoom_names``) of rules with a negative oom_score_adj are avoided, those
+    with a positive one preferred."""
     if not isinstance(rules, list):
         raise AnsibleFilterError("earlyoom_lists expects the list protect_rules returns, got %s" % type(rules).__name__)
     avoid, prefer = [], []
     for rule in rules:
         target = avoid if rule["oom_score_adj"] < 0 else prefer if rule["oom_score_adj"] > 0 else None
         if target is not None:
-            target.extend(name for name in rule["names"] if name not in target)
+            target.extend(name for name in rule["names"] + rule.get("earlyoom_names", []) if name not in target)
     return dict((key, "^(%s)$" % "|".join(_ere(name) for name in names) if names else None) for key, names in (("avoid", avoid), ("prefer", prefer)))
 
 

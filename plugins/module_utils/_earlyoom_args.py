@@ -24,6 +24,11 @@ __metaclass__ = type
 
 import re
 
+try:
+    import ctypes
+except ImportError:  # a Python built without ctypes: the structural checks below still apply
+    ctypes = None
+
 VARIABLE = "EARLYOOM_ARGS"
 DEFAULT_PATH = "/etc/default/earlyoom"
 COMM_MAX_BYTES = 15
@@ -167,6 +172,11 @@ def check_regex(name, regex):
         index += 1
     if depth:
         raise ArgsError("%s: the regex %r has an unclosed (" % (name, regex))
+    error = posix_regex_error(regex)
+    if error:
+        raise ArgsError(
+            "%s: the regex %r is not a valid POSIX extended regex (earlyoom compiles it with regcomp and exits on an error): %s" % (name, regex, error)
+        )
     match = _ANCHORED_NAMES_RE.match(regex)
     if match:
         for literal in match.group(1).split("|"):
@@ -175,6 +185,36 @@ def check_regex(name, regex):
                     "%s: %r can never match: earlyoom matches the comm, which the kernel cuts to %d bytes (%r)"
                     % (name, literal, COMM_MAX_BYTES, literal.encode("utf-8")[:COMM_MAX_BYTES].decode("utf-8", "ignore"))
                 )
+
+
+# regcomp(3) flags earlyoom compiles --prefer/--avoid/--ignore with (REG_EXTENDED | REG_NOSUB).
+_REG_EXTENDED = 1
+_REG_NOSUB = 8
+_REGEX_T_BYTES = 1024  # more than any libc's regex_t (glibc: 64 bytes)
+
+
+def posix_regex_error(regex):
+    """regcomp(3)'s error for ``regex`` as earlyoom compiles it, None when it compiles or when the C
+    library cannot be reached (no ctypes). Same library as earlyoom on the host, so the same verdict."""
+    if ctypes is None:
+        return None
+    try:
+        libc = ctypes.CDLL(None)
+        regcomp, regerror, regfree = libc.regcomp, libc.regerror, libc.regfree
+    except (OSError, AttributeError):
+        return None
+    regcomp.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int]
+    regcomp.restype = ctypes.c_int
+    regerror.argtypes = [ctypes.c_int, ctypes.c_void_p, ctypes.c_char_p, ctypes.c_size_t]
+    regfree.argtypes = [ctypes.c_void_p]
+    compiled = ctypes.create_string_buffer(_REGEX_T_BYTES)
+    code = regcomp(compiled, regex.encode("utf-8"), _REG_EXTENDED | _REG_NOSUB)
+    if code == 0:
+        regfree(compiled)
+        return None
+    message = ctypes.create_string_buffer(256)
+    regerror(code, compiled, message, len(message))
+    return message.value.decode("utf-8", "replace") or "error %d" % code
 
 
 def join_regexes(regexes):

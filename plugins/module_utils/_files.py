@@ -53,11 +53,18 @@ def plan_file(path, content, state="present"):
     return {"path": path, "exists": exists, "changed": changed, "before": before, "after": after, "diff": diff}
 
 
+def _own(path, mode):
+    os.chmod(path, mode)
+    if os.geteuid() == 0:
+        os.chown(path, 0, 0)
+
+
 def apply_file(module, plan, mode=0o644, backup=False):
     """Carry out a plan from ``plan_file``; returns the backup file's path or None.
 
     Writes a temporary file beside the target, fsyncs it, sets ``mode`` and moves it into place
-    with ``module.atomic_move``. Removal (state absent) unlinks the file. Any failure leaves the
+    with ``module.atomic_move``. A backup gets ``mode`` too, and root as owner when we run as root.
+    Removal (state absent) unlinks the file. Any failure leaves the
     old file as it was and fails the module with the path and the reason.
     """
     path = plan["path"]
@@ -66,6 +73,9 @@ def apply_file(module, plan, mode=0o644, backup=False):
         return None
     if backup and plan["exists"]:
         backup_file = module.backup_local(path)
+        # backup_local keeps the old file's owner and mode; the copy is ours: root's, and the mode we own.
+        if backup_file:
+            _own(backup_file, mode)
     if plan["after"] == "" and plan["diff"]["after_header"].endswith("(absent)"):
         try:
             os.unlink(path)

@@ -108,10 +108,28 @@ def _event_findings(events):
     return found
 
 
+def _protected_same_name_ancestor(proc, by_pid):
+    """The nearest ancestor with the same comm and a negative oom_score_adj, or None.
+
+    A daemon that protects itself may leave its own children killable on purpose: OpenSSH puts its
+    listener at -1000 and gives every login the value it started with. Those children are the
+    daemon's affair, not an unprotected critical process.
+    """
+    seen = set()
+    parent = by_pid.get(proc.get("ppid"))
+    while parent is not None and parent.get("comm") == proc.get("comm") and parent["pid"] not in seen:
+        seen.add(parent["pid"])
+        if isinstance(parent.get("oom_score_adj"), int) and parent["oom_score_adj"] < 0:
+            return parent
+        parent = by_pid.get(parent.get("ppid"))
+    return None
+
+
 def _process_findings(critical):
     found = []
+    by_pid = dict((proc.get("pid"), proc) for proc in critical or [])
     for proc in critical or []:
-        if proc.get("oom_score_adj") is not None and proc["oom_score_adj"] >= 0:
+        if proc.get("oom_score_adj") is not None and proc["oom_score_adj"] >= 0 and _protected_same_name_ancestor(proc, by_pid) is None:
             found.append(
                 _finding(
                     "critical_process_unprotected",

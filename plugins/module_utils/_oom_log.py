@@ -68,6 +68,7 @@ __metaclass__ = type
 
 import calendar
 import datetime
+import functools
 import re
 import time as _time
 
@@ -248,9 +249,12 @@ def _safe_format(epoch_us, fraction):
 
 def _split_fraction(text):
     """'12.5' -> (12, 500000, True); '12' -> (12, 0, False)."""
-    if "." in text or "," in text:
-        whole, frac = re.split(r"[.,]", text, maxsplit=1)
-        return int(whole or 0), int((frac + "000000")[:6]), True
+    dot = text.find(".")
+    comma = text.find(",")
+    if dot == -1 or (comma != -1 and comma < dot):
+        dot = comma
+    if dot != -1:
+        return int(text[:dot] or 0), int((text[dot + 1 :] + "000000")[:6]), True
     return int(text), 0, False
 
 
@@ -334,6 +338,21 @@ def _parse_prefix(line, clock):
     """Split a candidate line into its prefix fields and message body (never raises on text)."""
     info = _Line()
     info.host = info.prog = info.time_raw = info.time = info.stamp = None
+    if line[:1] == "[":
+        # The common dmesg form "[ 123.456789] body", read without the regexes (neither
+        # _PREFIX_RE nor the <N>/dmesg -x parts of _INNER_RE can match a line opening with "[").
+        close = line.find("]", 1, 40)
+        if close != -1 and line[close + 1 : close + 2] != "[":
+            mono = line[1:close].lstrip(" ")
+            whole, dot, frac = mono.partition(".")
+            if dot and whole.isdecimal() and frac.isdecimal():
+                info.time_raw = mono
+                usec = int(whole) * 1000000 + int((frac + "000000")[:6])
+                info.stamp = ("mono", usec)
+                if clock.boot_us is not None:
+                    info.time = _safe_format(clock.boot_us + usec, True)
+                info.body = line[close + 2 :] if line[close + 1 : close + 2] == " " else line[close + 1 :]
+                return info
     pos = 0
     match = _PREFIX_RE.match(line)
     if match:
@@ -386,11 +405,18 @@ def _new_event(kind, line):
     return event
 
 
-def _attribute(event, path):
+@functools.lru_cache(maxsize=1024)
+def _owner_of(path):
+    """(unit, container_id, pod_uid) of a cgroup path: kills in one cgroup repeat, so cached."""
     owner = attribute_cgroup_path(path)
-    event["unit"] = owner["unit"]
-    event["container_id"] = owner["container_id"]
-    event["pod_uid"] = owner["pod_uid"]
+    return owner["unit"], owner["container_id"], owner["pod_uid"]
+
+
+def _attribute(event, path):
+    if not path or not isinstance(path, str):
+        event["unit"] = event["container_id"] = event["pod_uid"] = None
+        return
+    event["unit"], event["container_id"], event["pod_uid"] = _owner_of(path)
 
 
 def _scope_of(reason):
@@ -663,10 +689,12 @@ class _Parser(object):
 
 
 # Every line the parser acts on contains one of these ("ill" covers Kill/Killed/killed/killer/
-# killable and systemd-oomd's Killed/killing). Some lines are looked for only near another one,
+# killable and systemd-oomd's Killed/killing; "s suppressed" both "callbacks suppressed" and
+# "messages suppressed", and as a longer needle it costs less per pass than "suppressed").
+# Each marker is one C-speed pass over a block, so there are as few as can be. Some lines are looked for only near another one,
 # which saves a pass over the text each: the CPU line a few lines after the "invoked oom-killer"
 # header, and earlyoom's "dryrun" and "escalating to SIGKILL" notes after its "sending SIG" line.
-_MARKERS = ("ill", "sending SIG", "suppressed")
+_MARKERS = ("ill", "sending SIG", "s suppressed")
 _FOLLOWERS = (("invoked oom-killer", ("CPU:", "Pid:")), ("sending SIG", ("dryrun", "escalating to SIG")))
 _FOLLOW_WINDOW = 8192
 # A candidate line must hold one of these phrases to be worth parsing.
@@ -684,17 +712,19 @@ _PHRASES = (
 )
 
 
-def _line_starts(block, markers, newline):
-    """Start offsets of the lines of ``block`` that contain one of ``markers`` (C-speed finds)."""
+def _line_starts(block, markers, newline, begin, end):
+    """Start offsets of the lines of ``block[begin:end]`` that contain one of ``markers``
+    (C-speed finds). ``begin`` is 0 or follows a newline."""
     starts = set()
+    low = begin - 1 if begin else 0
     for marker in markers:
-        pos = block.find(marker)
+        pos = block.find(marker, begin, end)
         while pos != -1:
-            starts.add(block.rfind(newline, 0, pos) + 1)
-            nxt = block.find(newline, pos)
+            starts.add(block.rfind(newline, low, pos) + 1)
+            nxt = block.find(newline, pos, end)
             if nxt == -1:
                 break
-            pos = block.find(marker, nxt)
+            pos = block.find(marker, nxt, end)
     return starts
 
 
@@ -706,9 +736,10 @@ def _handle(parser, handler, line):
         parser.unreadable_lines += 1
 
 
-def _followers(block, start, end, markers, found, *, newline):
-    """Line starts of ``markers`` within the window after the line ending at ``end``."""
-    limit = min(len(block), end + _FOLLOW_WINDOW)
+def _followers(block, start, end, markers, found, *, newline, stop):
+    """Line starts of ``markers`` within the window after the line ending at ``end`` (before
+    ``stop``, the end of the block's region)."""
+    limit = min(stop, end + _FOLLOW_WINDOW)
     for marker in markers:
         pos = block.find(marker, end, limit)
         while pos != -1:
@@ -735,33 +766,37 @@ class _Needles(object):
 _NEEDLES = {bytes: _Needles(bytes), str: _Needles(str)}
 
 
-def _scan_block(parser, block):
-    """Scan whole lines of text at once: only candidate lines reach Python-level work."""
-    if not block:
+def _scan_block(parser, block, begin, stop):
+    """Scan the whole lines of ``block[begin:stop]`` at once (never copied): only candidate
+    lines reach Python-level work. ``begin`` is 0 or follows a newline."""
+    if begin >= stop:
         return
-    needles = _NEEDLES[bytes if isinstance(block, bytes) else str]
+    needles = _NEEDLES[str if isinstance(block, str) else bytes]
     newline = needles.newline
-    parser.lines_scanned += block.count(newline) + (0 if block.endswith(newline) else 1)
-    starts = _line_starts(block, needles.markers, newline)
+    parser.lines_scanned += block.count(newline, begin, stop) + (0 if block[stop - 1 : stop] == newline else 1)
+    starts = _line_starts(block, needles.markers, newline, begin, stop)
     extra = set()
+    low = begin - 1 if begin else 0
     # Followers of a line at the end of the previous block.
     if parser.awaiting_cpu:
-        _followers(block, 0, 0, needles.cpu, extra, newline=newline)
+        _followers(block, low, begin, needles.cpu, extra, newline=newline, stop=stop)
     if parser.last_earlyoom:
-        _followers(block, 0, 0, needles.earlyoom, extra, newline=newline)
+        _followers(block, low, begin, needles.earlyoom, extra, newline=newline, stop=stop)
     lines = {}
 
     def text_of(start):
-        end = block.find(newline, start)
-        line = block[start:] if end == -1 else block[start:end]
-        return (line.decode("utf-8", "replace") if needles.is_bytes else line), (len(block) if end == -1 else end)
+        end = block.find(newline, start, stop)
+        if end == -1:
+            end = stop
+        line = block[start:end]
+        return (line.decode("utf-8", "replace") if needles.is_bytes else line), end
 
     for start in starts:
         line, end = text_of(start)
         lines[start] = line
         for index, (phrase, _markers) in enumerate(_FOLLOWERS):
             if phrase in line:
-                _followers(block, start, end, needles.followers[index][1], extra, newline=newline)
+                _followers(block, start, end, needles.followers[index][1], extra, newline=newline, stop=stop)
     for start in sorted(starts | extra):
         line = lines.get(start)
         if line is None:
@@ -774,19 +809,21 @@ def _scan_block(parser, block):
 
 
 def _text_blocks(text):
-    """Blocks of whole lines of a big string (or bytes), so the text is never copied whole."""
+    """(text, begin, end) regions of whole lines of a big string (or bytes): never copied."""
     newline = b"\n" if isinstance(text, bytes) else "\n"
     length = len(text)
     start = 0
     while start < length:
         end = text.find(newline, start + _CHUNK)
         end = length if end == -1 else end + 1
-        yield text[start:end]
+        yield text, start, end
         start = end
 
 
 def _stream_blocks(stream):
-    """Blocks of whole lines read from a file object, a chunk at a time (bytes stay bytes)."""
+    """(block, begin, end) regions of whole lines read from a file object, a chunk at a time
+    (bytes stay bytes). A chunk is scanned in place; only the line cut by a chunk boundary is
+    joined into a block of its own."""
     rest = None
     while True:
         data = stream.read(_CHUNK)
@@ -799,13 +836,22 @@ def _stream_blocks(stream):
             newline = "\n"
         else:
             break
+        begin = 0
         if rest:
-            data = rest + data
-        cut = data.rfind(newline) + 1
-        rest = data[cut:]
-        yield data[:cut]
+            first = data.find(newline)
+            if first == -1:
+                rest += data
+                continue
+            begin = first + 1
+            yield rest + data[:begin], 0, len(rest) + begin
+        cut = data.rfind(newline, begin) + 1
+        if cut > begin:
+            yield data, begin, cut
+            rest = data[cut:]
+        else:
+            rest = data[begin:]
     if rest:
-        yield rest
+        yield rest, 0, len(rest)
 
 
 def _items(source):
@@ -843,11 +889,11 @@ def _scan(parser, source):
     if isinstance(source, bytearray):
         source = bytes(source)
     if isinstance(source, (str, bytes)):
-        for block in _text_blocks(source):
-            _scan_block(parser, block)
+        for block, begin, end in _text_blocks(source):
+            _scan_block(parser, block, begin, end)
     elif callable(getattr(source, "read", None)):
-        for block in _stream_blocks(source):
-            _scan_block(parser, block)
+        for block, begin, end in _stream_blocks(source):
+            _scan_block(parser, block, begin, end)
     else:
         _scan_lines(parser, _items(source))
 
@@ -911,7 +957,10 @@ _DURATION_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 SINCE_FORMS = "a duration such as 30m, 24h, 7d or 2w (units s, m, h, d, w), or an ISO 8601 date or datetime such as 2026-12-01 or 2026-12-01T03:04:05Z"
 
 
+@functools.lru_cache(maxsize=4096)
 def _iso_to_epoch(text):
+    """Epoch seconds of an ISO 8601 text, None when it is not one (ValueError for a bad date).
+    Cached: events are placed in time several times over (dedupe, sort, window, summaries)."""
     match = _ISO_RE.match(text.strip())
     if not match:
         return None

@@ -48,6 +48,8 @@ COMM_MAX_BYTES = 15
 UNIT_SUFFIXES = (".service", ".scope", ".socket", ".mount", ".swap")
 _UNITS_WITHOUT_PROCESSES = (".slice", ".target", ".timer", ".path", ".device", ".automount")
 STATUSES = ("set", "unchanged", "vanished", "denied")
+# How the value is held: exactly, or as a bound that a value already beyond it satisfies.
+MODES = ("exact", "at_most", "at_least")
 REPORT_KEYS = ("pid", "comm", "user", "before", "after", "changed", "status", "reason")
 
 _VANISHED_ERRNOS = (errno.ENOENT, errno.ESRCH)
@@ -154,8 +156,9 @@ def read_pidfile(path):
         raise InputError("pidfile %s cannot be read: %s" % (path, exc.strerror or exc)) from None
     lines = data.strip().splitlines()
     text = lines[0].strip() if lines else b""
+    # The content is never quoted: a pidfile pointing at another file must not leak it into logs.
     if not text.isdigit() or int(text) < 1:
-        raise InputError("pidfile %s does not hold a process id: %r" % (path, data[:40].decode("utf-8", "replace")))
+        raise InputError("pidfile %s does not hold a process id (its first line must be a positive integer; %d bytes read)" % (path, len(data)))
     return int(text)
 
 
@@ -317,12 +320,30 @@ class Selection:
 # --- decide and act -------------------------------------------------------------------------
 
 
-def plan(matched, value):
-    """One entry per matched process: its report keys plus ``action`` (None, 'lower' or 'raise')."""
+def _action(before, value, mode):
+    """None when ``before`` already satisfies ``value`` under ``mode``, else 'lower' or 'raise'."""
+    if before == value or (mode == "at_most" and before < value) or (mode == "at_least" and before > value):
+        return None
+    return "lower" if value < before else "raise"
+
+
+def plan(matched, value, mode="exact"):
+    """One entry per matched process: its report keys plus ``action`` (None, 'lower' or 'raise').
+
+    ``mode`` ``exact`` writes every value that differs. ``at_most`` treats ``value`` as an upper
+    bound: a process already below it (more protected, such as OpenSSH's listener at -1000 against
+    a policy of -900) is left alone and reported ``unchanged`` with the reason. ``at_least`` is the
+    same for a lower bound (a process already likelier to be killed stays so).
+    """
+    if mode not in MODES:
+        raise InputError("mode must be one of %s, got %r" % (", ".join(MODES), mode))
     entries = []
     for record in matched:
         before = record["before"]
-        action = None if before == value else ("lower" if value < before else "raise")
+        action = _action(before, value, mode)
+        reason = None
+        if action is None and before != value:
+            reason = "already %s %d (mode=%s)" % ("below" if before < value else "above", value, mode)
         entries.append(
             {
                 "pid": record["pid"],
@@ -332,7 +353,7 @@ def plan(matched, value):
                 "after": before,
                 "changed": False,
                 "status": "unchanged",
-                "reason": None,
+                "reason": reason,
                 "action": action,
                 "start_time_ticks": record.get("start_time_ticks"),
             }

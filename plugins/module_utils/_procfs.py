@@ -344,9 +344,14 @@ def pick_victim(records, totalpages, order=tie_order):
     return ranked[0][1] if ranked else None
 
 
-def _read_scores(proc_root, pids):
-    """{pid: {'oom_score', 'oom_score_adj'}} for the pids still there: the hot loop, kept lean."""
+def _read_scores(proc_root, pids, names=None):
+    """{pid: {'oom_score', 'oom_score_adj'}} for the pids still there: the hot loop, kept lean.
+
+    With ``names`` (a set of bytes comms) the same pass reads /proc/<pid>/comm too and returns
+    ``(scores, matches)``, matches being the pids whose comm is in ``names`` (ascending).
+    """
     scores = {}
+    matches = []
     os_open, os_read, os_close, rdonly = os.open, os.read, os.close, os.O_RDONLY
     prefix = proc_root + "/"
     for pid in pids:
@@ -362,9 +367,18 @@ def _read_scores(proc_root, pids):
                 adj = int(os_read(fd, 64))
             finally:
                 os_close(fd)
+            if names is not None:
+                fd = os_open(base + "/comm", rdonly)
+                try:
+                    if os_read(fd, 64).rstrip(b"\n") in names:
+                        matches.append(pid)
+                finally:
+                    os_close(fd)
         except (OSError, ValueError):
             continue
         scores[pid] = {"oom_score": score, "oom_score_adj": adj}
+    if names is not None:
+        return scores, matches
     return scores
 
 
@@ -487,7 +501,7 @@ def _report_order(record):
     return (record.get("oom_score") or 0, points if points is not None else -(1 << 62), *tie_order(record))
 
 
-def scan_processes(proc_root="/proc", top=20, *, cmdline_max=CMDLINE_MAX, meminfo=None):
+def scan_processes(proc_root="/proc", top=20, *, cmdline_max=CMDLINE_MAX, meminfo=None, critical_names=None):
     """Return the ``processes`` facts.
 
     Keys: available, reason, scanned (pids listed), skipped (vanished or unreadable), top (up to
@@ -498,6 +512,11 @@ def scan_processes(proc_root="/proc", top=20, *, cmdline_max=CMDLINE_MAX, meminf
     scale). A report has REPORT_KEYS; ``badness`` is the kernel's oom_badness in pages for a
     global OOM (None when the kernel never picks the process: oom_score_adj -1000, kernel
     thread, zombie, global init). ``meminfo`` is a _memory.read_memory() result.
+
+    With ``critical_names`` (command names), the result also has ``critical``: every running
+    process of those names, kernel threads left out, ascending pid, each ``{pid, comm,
+    oom_score_adj, unit}``. It is found in the same pass over /proc as the scores (one more small
+    read per process), never a second pass.
     """
     result = {
         "available": False,
@@ -520,7 +539,19 @@ def scan_processes(proc_root="/proc", top=20, *, cmdline_max=CMDLINE_MAX, meminf
         result["reason"] = "cannot list %s: %s" % (proc_root, exc)
         return result
 
-    cheap = _read_scores(proc_root, pids)
+    critical = None
+    if critical_names is None:
+        cheap = _read_scores(proc_root, pids)
+    else:
+        wanted = set(name.encode("utf-8", "surrogateescape") for name in critical_names)
+        cheap, matches = _read_scores(proc_root, pids, wanted)
+        critical = []
+        for pid in matches:
+            record = read_process(pid, proc_root, ("stat", "oom_score_adj", "cgroup"))
+            if record is not None and not record.get("kthread"):
+                critical.append(
+                    {"pid": pid, "ppid": record.get("ppid"), "comm": record["comm"], "oom_score_adj": record["oom_score_adj"], "unit": record.get("unit")}
+                )
     skipped = len(pids) - len(cheap)
     result["available"] = True
     result["scanned"] = len(pids)
@@ -584,4 +615,6 @@ def scan_processes(proc_root="/proc", top=20, *, cmdline_max=CMDLINE_MAX, meminf
     result["top"] = [report(record) for record in top_records]
     result["protected"] = [report(record) for record in protected]
     result["predicted_victim"] = report(victim) if victim is not None else None
+    if critical is not None:
+        result["critical"] = critical
     return result

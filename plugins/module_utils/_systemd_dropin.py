@@ -173,6 +173,10 @@ def validate_dropin_name(name):
         raise DropinError("name: %r must end in .conf; systemd ignores other files in a drop-in directory" % name)
     if name.startswith("."):
         raise DropinError("name: %r must not start with '.': systemd skips hidden files" % name)
+    odd = sorted(set(ch for ch in name if ch.isspace() or ord(ch) < 32 or ord(ch) == 127))
+    if odd:
+        # systemctl show lists DropInPaths= separated by spaces: such a name cannot be found there again.
+        raise DropinError("name: %r contains %s; a drop-in name takes no whitespace or control characters" % (name, ", ".join(repr(ch) for ch in odd)))
     if len(name.encode("utf-8")) > 255:
         raise DropinError("name: %r is longer than 255 bytes" % name)
 

@@ -41,7 +41,8 @@ attributes:
 options:
   path:
     description:
-      - The file that holds C(EARLYOOM_ARGS). Created with mode C(0644) when missing.
+      - The file that holds C(EARLYOOM_ARGS), an absolute path. Written with mode C(0644), owned by root
+        when the module runs as root.
     type: path
     default: /etc/default/earlyoom
   mem_term_percent:
@@ -467,6 +468,9 @@ def run(module):
         )
 
     path = params["path"]
+    if not os.path.isabs(path):
+        # A relative file would be resolved against the module's working directory on the host.
+        module.fail_json(msg="path: %r must be an absolute path such as %s" % (path, _earlyoom_args.DEFAULT_PATH))
     try:
         exists, text = _files.read_file(path)
         previous = _earlyoom_args.current_args(text)
@@ -514,6 +518,9 @@ def run(module):
         return result
 
     backup_file = _files.apply_file(module, plan, mode=0o644, backup=params["backup"])
+    if plan["changed"] and os.geteuid() == 0:
+        # atomic_move keeps the old file's owner; systemd and /bin/sh read this file as root.
+        os.chown(path, 0, 0)
     if backup_file:
         result["backup_file"] = backup_file
     if restart_needed:

@@ -123,7 +123,9 @@ options:
   critical_processes:
     description:
       - Command names (comm, at most 15 characters) that should never be the OOM killer's choice;
-        each running one with C(oom_score_adj >= 0) gives the finding C(critical_process_unprotected).
+        each running one with C(oom_score_adj >= 0) gives the finding C(critical_process_unprotected), unless an
+        ancestor of the same name is protected (a daemon leaving its own children killable on purpose, as OpenSSH
+        does with logins under its -1000 listener).
     type: list
     elements: str
     default: [sshd, systemd-journal, systemd-logind, dbus-daemon, postgres, mysqld, mariadbd, mongod, redis-server, etcd, kubelet, containerd, dockerd]
@@ -339,7 +341,7 @@ ansible_facts:
                   the init process and zombies are never chosen), same keys as C(top); null when none is eligible.
               type: dict
             critical:
-              description: The running O(critical_processes), each C({pid, comm, oom_score_adj, unit}).
+              description: The running O(critical_processes), each C({pid, ppid, comm, oom_score_adj, unit}).
               type: list
               elements: dict
         events:
@@ -617,7 +619,15 @@ def _critical_processes(names):
         for record in _procfs.iter_processes(fields=("stat", "oom_score_adj")):
             if record.get("comm") in wanted and not record.get("kthread"):
                 detail = _procfs.read_process(record["pid"], fields=("cgroup",)) or {}
-                found.append({"pid": record["pid"], "comm": record["comm"], "oom_score_adj": record["oom_score_adj"], "unit": detail.get("unit")})
+                found.append(
+                    {
+                        "pid": record["pid"],
+                        "ppid": record.get("ppid"),
+                        "comm": record["comm"],
+                        "oom_score_adj": record["oom_score_adj"],
+                        "unit": detail.get("unit"),
+                    }
+                )
     except OSError:
         return []
     return found
@@ -643,8 +653,11 @@ def gather(module):
     if "sysctl" in wanted:
         facts["sysctl"] = _memory.read_sysctls()
     if "processes" in wanted:
-        facts["processes"] = _procfs.scan_processes(top=params["top"], cmdline_max=params["cmdline_max"], meminfo=memory)
-        facts["processes"]["critical"] = _critical_processes(params["critical_processes"])
+        # The critical processes come from the scan's own pass over /proc.
+        facts["processes"] = _procfs.scan_processes(
+            top=params["top"], cmdline_max=params["cmdline_max"], meminfo=memory, critical_names=params["critical_processes"]
+        )
+        facts["processes"].setdefault("critical", [])
         if facts["processes"]["skipped"]:
             module.warn("oom_facts processes: %d process(es) vanished or could not be read mid-scan" % facts["processes"]["skipped"])
     if "events" in wanted:

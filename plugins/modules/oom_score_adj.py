@@ -43,6 +43,17 @@ options:
         on which V(-17) meant "never kill"; the warning names the oom_score_adj that value meant.
     type: int
     required: true
+  mode:
+    description:
+      - How O(value) is held.
+      - V(exact) writes O(value) to every matched process whose value differs.
+      - V(at_most) makes O(value) an upper bound, for protection - a process already below it is left alone (reported
+        V(unchanged) with a reason). OpenSSH, for one, puts its own listener at V(-1000); a policy of V(-900) in
+        V(exact) mode would weaken it.
+      - V(at_least) makes O(value) a lower bound, for preferred victims - a process already above it stays so.
+    type: str
+    choices: [exact, at_most, at_least]
+    default: exact
   pid:
     description:
       - Process ids. A thread id selects its thread group. A pid that is not running gives a warning and matches nothing.
@@ -115,10 +126,11 @@ EXAMPLES = r"""
 # when nothing else is left), so keep it for what must survive. -900 to -500 protects strongly and still lets
 # the kernel pick the process in the last resort. Positive values make a process the preferred victim.
 
-- name: Keep remote access alive through an OOM (sshd must be running)
+- name: Keep remote access alive through an OOM (the sshd listener must be running); never weaken OpenSSH's own -1000
   oom.guard.oom_score_adj:
-    name: [sshd]
+    unit: [ssh.service]
     value: -900
+    mode: at_most
     min_matches: 1
   become: true
 
@@ -132,11 +144,12 @@ EXAMPLES = r"""
     name: [nginx, apache2]
     value: -500
 
-- name: Sacrifice browsers and IDEs of a desktop user first
+- name: Sacrifice browsers and IDEs of a desktop user first (a renderer already at 1000 stays there)
   oom.guard.oom_score_adj:
     pattern: '(^|/)(firefox|firefox-esr|chrome|chromium|code|idea|pycharm)( |$)'
     user: [alice]
     value: 800
+    mode: at_least
 
 - name: A daemon known by its pidfile
   oom.guard.oom_score_adj:
@@ -161,6 +174,11 @@ value:
   returned: always
   type: int
   sample: -900
+mode:
+  description: How the value was held (O(mode)).
+  returned: always
+  type: str
+  sample: at_most
 matched:
   description: How many processes (thread groups) matched.
   returned: always
@@ -199,7 +217,9 @@ processes:
       description: V(set), V(unchanged), V(vanished) or V(denied).
       type: str
     reason:
-      description: Why a process vanished or was denied.
+      description:
+        - Why a process vanished or was denied, or why O(mode=at_most) or O(mode=at_least) left it unchanged, for
+          example C(already below -900) followed by the mode.
       type: str
   sample:
     - {pid: 812, comm: sshd, user: root, before: 0, after: -900, changed: true, status: set, reason: null}
@@ -241,6 +261,7 @@ SELECTORS = ("pid", "name", "pattern", "pidfile", "unit")
 def argument_spec():
     return {
         "value": {"type": "int", "required": True},
+        "mode": {"type": "str", "choices": list(adj.MODES), "default": "exact"},
         "pid": {"type": "list", "elements": "int"},
         "name": {"type": "list", "elements": "str"},
         "pattern": {"type": "str"},
@@ -264,6 +285,11 @@ def _selection(module):
     """Validate everything before a process is read; return a Selection ready to run."""
     params = module.params
     adj.check_value(params["value"])
+    for selector in ("pid", "name", "unit"):
+        if params[selector] is not None and not params[selector]:
+            raise adj.InputError("%s must list at least one entry when given (an empty list would silently select nothing); leave it out instead" % selector)
+    if params["pattern"] is not None and not params["pattern"]:
+        raise adj.InputError("pattern must not be empty (it would match every process); leave it out instead")
     if params["min_matches"] < 0:
         raise adj.InputError("min_matches must be 0 or a positive integer, got %d" % params["min_matches"])
     pids = list(params["pid"] or [])
@@ -292,10 +318,11 @@ def run(module):
     for pid in selection.missing:
         module.warn("pid %d is not running; it matches nothing" % pid)
     cap = adj.has_cap_sys_resource()
-    entries = adj.plan(selection.matched, value)
+    entries = adj.plan(selection.matched, value, params["mode"])
     result = {
         "changed": False,
         "value": value,
+        "mode": params["mode"],
         "matched": len(entries),
         "processes": [],
         "counts": adj.counts(entries),

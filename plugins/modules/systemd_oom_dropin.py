@@ -71,7 +71,7 @@ options:
     default: present
   root_dir:
     description:
-      - The unit directory the drop-in directory lives in.
+      - The unit directory the drop-in directory lives in, an absolute path.
       - When it is one of the system manager's unit directories (such as V(/etc/systemd/system) or
         V(/run/systemd/system)), the whole systemd search path is checked for overriding drop-ins and
         systemd is reloaded and asked for the unit's state. Any other directory (an image tree, a
@@ -497,6 +497,9 @@ def run(module):
     except dropin.DropinError as exc:
         _fail(module, exc)
     root_dir = params["root_dir"]
+    if not os.path.isabs(root_dir):
+        # A relative directory would be resolved against the module's working directory on the host.
+        module.fail_json(msg="root_dir: %r must be an absolute path such as /etc/systemd/system" % root_dir)
     dirs, managed = dropin.search_path(root_dir)
     systemd = Systemd(module) if managed else None
     if systemd is not None and systemd.systemctl is None:

@@ -18,20 +18,9 @@ if [ -s "$IMAGE_DIR/base.qcow2" ]; then
   exit 0
 fi
 
-# The mirror this machine's apt already uses, unless DEBIAN_MIRROR says otherwise
-# (the same detection as tests/hosts/build-image.sh).
-mirror_from_apt() {
-  local f
-  for f in /etc/apt/sources.list.d/*.sources /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
-    [ -r "$f" ] || continue
-    case "$f" in
-      *.sources) awk '/^URIs:/ {for (i = 2; i <= NF; i++) print $i}' "$f" ;;
-      *) awk '$1 == "deb" {for (i = 2; i <= NF; i++) if ($i ~ /^[a-z]+:\/\//) {print $i; break}}' "$f" ;;
-    esac
-  done | grep -v -E 'security|updates' | grep -E '/debian/?$' | head -n 1
-}
-MIRROR=${DEBIAN_MIRROR:-$(mirror_from_apt)}
-[ -n "$MIRROR" ] || guest_die "no Debian mirror found in /etc/apt/sources*; set DEBIAN_MIRROR=<url of a Debian mirror>"
+# shellcheck source=tests/hosts/debian-mirror.sh disable=SC1091
+. "$GUESTS_HERE/../hosts/debian-mirror.sh"
+MIRROR=$(debian_mirror "$SUITE" 2>&1) || guest_die "$MIRROR"
 
 start=$(date +%s)
 mkdir -p "$CACHE/guests"

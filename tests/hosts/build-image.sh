@@ -24,31 +24,11 @@ if [ "$(podman image inspect --format '{{ index .Labels "oom.guard.recipe" }}' "
   exit 0
 fi
 
-# The mirror this machine's apt already uses, unless DEBIAN_MIRROR says otherwise.
-mirror_from_apt() {
-  local f
-  for f in /etc/apt/sources.list.d/*.sources /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
-    [ -r "$f" ] || continue
-    case "$f" in
-      *.sources) awk '/^URIs:/ {for (i = 2; i <= NF; i++) print $i}' "$f" ;;
-      *) awk '$1 == "deb" {for (i = 2; i <= NF; i++) if ($i ~ /^[a-z]+:\/\//) {print $i; break}}' "$f" ;;
-    esac
-  done | grep -v -E 'security|updates' | grep -E '/debian/?$' | head -n 1
-}
+# shellcheck source=tests/hosts/debian-mirror.sh disable=SC1091
+. "$here/debian-mirror.sh"
 
 if [ ! -s "$tarball" ]; then
-  MIRROR=${DEBIAN_MIRROR:-$(mirror_from_apt)}
-  [ -n "$MIRROR" ] || die "no Debian mirror found in /etc/apt/sources*; set DEBIAN_MIRROR=<url of a Debian mirror>"
-  why=$(python3 - "$MIRROR" "$SUITE" 2>&1 <<'PY'
-import sys, urllib.request
-url = "%s/dists/%s/Release" % (sys.argv[1].rstrip("/"), sys.argv[2])
-try:
-    urllib.request.urlopen(url, timeout=20).read(64)
-except Exception as exc:  # any failure means: not usable as a mirror
-    print("%s: %s" % (url, exc))
-    sys.exit(1)
-PY
-  ) || die "the Debian mirror '$MIRROR' is not reachable ($why); set DEBIAN_MIRROR to one that is"
+  MIRROR=$(debian_mirror "$SUITE" 2>&1) || die "$MIRROR"
   mkdir -p "$CACHE/images"
   rootfs=$(mktemp -d "$CACHE/images/rootfs.XXXXXX")
   trap 'rm -rf "$rootfs"' EXIT

@@ -22,12 +22,44 @@ def test_default_policy_is_valid_and_complete():
         "name": "sshd",
         "description": DEFAULTS["sshd"]["description"],
         "oom_score_adj": -900,
-        "names": ["sshd"],
-        "patterns": [],
-        "units": ["ssh.service", "sshd.service"],
+        "mode": "at_most",
+        "names": [],
+        "patterns": DEFAULTS["sshd"]["patterns"],
+        "units": [],
+        "earlyoom_names": ["sshd"],
         "systemd": {},
     }
     assert all(rule["oom_score_adj"] < 0 for rule in rules if rule["name"] != "browsers_and_ides")
+    assert dict((rule["name"], rule["mode"]) for rule in rules) == {
+        "browsers_and_ides": "at_least",
+        "databases": "at_most",
+        "sshd": "at_most",
+        "system_daemons": "at_most",
+        "web_servers": "at_most",
+    }
+
+
+@pytest.mark.parametrize(
+    ("cmdline", "listener"),
+    [
+        ("sshd: /usr/sbin/sshd -D [listener] 0 of 10-100 startups", True),  # OpenSSH 9.x proctitle
+        ("/usr/sbin/sshd -D", True),
+        ("/usr/bin/sshd -D -f /etc/ssh/sshd_config", True),
+        ("/usr/sbin/sshd -D -R", False),  # re-exec'd per-connection child
+        ("/usr/sbin/sshd -i", False),  # inetd / socket-activated connection
+        ("sshd: alice@pts/0", False),
+        ("sshd: root [priv]", False),
+        ("sshd: [accepted]", False),
+        ("vi /usr/sbin/sshd", False),
+    ],
+)
+def test_default_sshd_rule_matches_only_the_listener(cmdline, listener):
+    assert bool(re.search(DEFAULTS["sshd"]["patterns"][0], cmdline)) is listener
+
+
+def test_mode_can_be_chosen_and_is_checked():
+    rules = oom_policy.protect_rules({}, {"db": {"oom_score_adj": -500, "names": ["postgres"], "mode": "exact"}, "zero": {"oom_score_adj": 0, "names": ["x"]}})
+    assert [(rule["name"], rule["mode"]) for rule in rules] == [("db", "exact"), ("zero", "exact")]
 
 
 def test_overlay_replaces_fields_adds_and_drops_rules():
@@ -59,6 +91,11 @@ def test_overlay_replaces_fields_adds_and_drops_rules():
         ({"x": {"oom_score_adj": 5, "units": ["a.service"], "systemd": {"MemoryMax": "1G"}}}, "rule 'x': systemd must be settings among"),
         ({"sshd": {"enabled": "no"}}, "rule 'sshd': enabled must be true or false"),
         ({"sshd": "off"}, "rule 'sshd': the rule must be a dict"),
+        ({"x": {"oom_score_adj": -5, "names": ["a"], "mode": "max"}}, "rule 'x': mode must be one of exact, at_most, at_least, got 'max'"),
+        (
+            {"x": {"oom_score_adj": -5, "units": ["a.service"], "earlyoom_names": ["a" * 16]}},
+            "rule 'x': earlyoom_names must be command names of at most 15 bytes",
+        ),
     ],
 )
 def test_bad_rules_are_refused_naming_rule_and_field(overlay, message):

@@ -24,6 +24,21 @@ def test_quiet_host_has_no_findings():
     assert _findings.compute_findings(_quiet_host(), critical_processes=[{"pid": 10, "comm": "sshd", "oom_score_adj": -900}]) == []
 
 
+def test_logins_under_a_protected_listener_are_not_unprotected_critical_processes():
+    # OpenSSH: listener at -1000, per-connection monitor and the login's sshd back at 0 by design;
+    # a second sshd (another daemon, not a child of a protected one) at 0 is still reported.
+    critical = [
+        {"pid": 500, "ppid": 1, "comm": "sshd", "oom_score_adj": -1000},
+        {"pid": 900, "ppid": 500, "comm": "sshd", "oom_score_adj": 0},
+        {"pid": 905, "ppid": 900, "comm": "sshd", "oom_score_adj": 0},
+        {"pid": 700, "ppid": 1, "comm": "sshd", "oom_score_adj": 0},
+        {"pid": 701, "ppid": 700, "comm": "sshd", "oom_score_adj": 0},
+        {"pid": 801, "ppid": 500, "comm": "postgres", "oom_score_adj": 0},
+    ]
+    found = _findings.compute_findings(_quiet_host(), critical_processes=critical)
+    assert sorted(f["evidence"]["pid"] for f in found if f["id"] == "critical_process_unprotected") == [700, 701, 801]
+
+
 def test_every_finding_with_its_evidence():
     facts = _quiet_host()
     kill = {"pid": 42, "comm": "java", "task_memcg": "/x"}

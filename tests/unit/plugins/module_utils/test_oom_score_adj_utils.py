@@ -10,10 +10,7 @@ __metaclass__ = type
 
 import errno
 import os
-import shutil
-import subprocess
-import time
-import uuid
+import re
 
 import psutil
 import pytest
@@ -22,36 +19,6 @@ from ansible_collections.oom.guard.plugins.module_utils import _oom_score_adj as
 from ansible_collections.oom.guard.plugins.module_utils import _procfs
 
 CAP = adj.has_cap_sys_resource()
-
-
-def read_adj(pid):
-    with open("/proc/%d/oom_score_adj" % pid) as handle:
-        return int(handle.read())
-
-
-@pytest.fixture
-def children(tmp_path):
-    """Start sleeping children with a unique command name; kill them afterwards."""
-    started = []
-    comm = "oomg-%s" % uuid.uuid4().hex[:8]
-    binary = tmp_path / comm
-    shutil.copy("/bin/sleep", str(binary))
-
-    def spawn(count=1, argv0=None):
-        procs = [subprocess.Popen([argv0 or str(binary), "300"], executable=str(binary)) for _index in range(count)]
-        started.extend(procs)
-        for proc in procs:
-            for _attempt in range(400):  # until exec is done and comm is the copy's name
-                if psutil.Process(proc.pid).name() == comm:
-                    break
-                time.sleep(0.005)
-        return procs
-
-    spawn.comm = comm
-    yield spawn
-    for proc in started:
-        proc.kill()
-        proc.wait()
 
 
 # --- input ----------------------------------------------------------------------------------
@@ -74,7 +41,7 @@ def test_legacy_scale_matches_the_kernel(children):
     for oom_adj in range(0, 16):
         with open("/proc/%d/oom_adj" % child.pid, "w") as handle:
             handle.write("%d" % oom_adj)
-        assert read_adj(child.pid) == adj.legacy_equivalent(oom_adj), oom_adj
+        assert children.read(child.pid) == adj.legacy_equivalent(oom_adj), oom_adj
     assert adj.legacy_equivalent(-17) == -1000
     assert adj.legacy_equivalent(-5) == -294
 
@@ -130,7 +97,9 @@ def test_pidfile_holds_a_pid(tmp_path):
         adj.read_pidfile(str(tmp_path / "nope.pid"))
     garbage = tmp_path / "garbage.pid"
     garbage.write_text("not-a-pid\n")
-    with pytest.raises(adj.InputError, match="pidfile %s does not hold a process id: 'not-a-pid" % garbage):
+    with pytest.raises(
+        adj.InputError, match=re.escape("pidfile %s does not hold a process id (its first line must be a positive integer; 10 bytes read)" % garbage)
+    ):
         adj.read_pidfile(str(garbage))
     for text in ("", "0\n", "-5\n", "12 13\n"):
         garbage.write_text(text)
@@ -346,25 +315,61 @@ def test_plan_writes_only_where_the_value_differs():
     assert [e["status"] for e in entries] == ["unchanged"] * 3
 
 
+@pytest.mark.parametrize("mode", ["exact", "at_most", "at_least"])
+def test_plan_modes_hold_a_bound(mode):
+    # OpenSSH's listener at -1000, a session at 0, one at the value, one at -950 (below -900)
+    matched = [{"pid": 1, "comm": "a", "before": -1000}, {"pid": 2, "comm": "b", "before": 0}, {"pid": 3, "comm": "c", "before": -900}]
+    matched.append({"pid": 4, "comm": "d", "before": -950})
+    entries = adj.plan(matched, -900, mode)
+    expected = {
+        "exact": (["raise", "lower", None, "raise"], [None] * 4),
+        "at_most": ([None, "lower", None, None], ["already below -900 (mode=at_most)", None, None, "already below -900 (mode=at_most)"]),
+        "at_least": (["raise", None, None, "raise"], [None, "already above -900 (mode=at_least)", None, None]),
+    }[mode]
+    assert [e["action"] for e in entries] == expected[0]
+    assert [e["reason"] for e in entries] == expected[1]
+    assert all(e["status"] == "unchanged" and not e["changed"] for e in entries)
+
+
+def test_plan_refuses_an_unknown_mode():
+    with pytest.raises(adj.InputError, match="mode must be one of exact, at_most, at_least, got 'max'"):
+        adj.plan([], 0, "max")
+
+
+def test_at_least_leaves_a_likelier_victim_and_raises_the_rest(children):
+    procs = children(2)
+    with open("/proc/%d/oom_score_adj" % procs[0].pid, "w") as handle:
+        handle.write("900")
+    entries = adj.apply(adj.plan(adj.Selection(names=[children.comm]).run().matched, 600, "at_least"), 600)
+    by_pid = dict((e["pid"], e) for e in entries)
+    assert (by_pid[procs[0].pid]["status"], by_pid[procs[0].pid]["reason"]) == ("unchanged", "already above 600 (mode=at_least)")
+    assert (by_pid[procs[1].pid]["status"], by_pid[procs[1].pid]["after"]) == ("set", 600)
+    assert [children.read(p.pid) for p in procs] == [900, 600]
+    # at_most 300: both are above it, both lowered (down to 300 >= 0 needs no capability)
+    down = adj.apply(adj.plan(adj.Selection(names=[children.comm]).run().matched, 300, "at_most"), 300)
+    assert [(e["status"], e["before"], e["after"]) for e in down] == [("set", 900, 300), ("set", 600, 300)]
+    assert [children.read(p.pid) for p in procs] == [300, 300]
+
+
 def test_raise_then_lower_back_to_zero_and_again_unchanged(children):
     procs = children(2)
     matched = adj.Selection(names=[children.comm]).run().matched
     entries = adj.apply(adj.plan(matched, 500), 500)
     assert [(e["status"], e["before"], e["after"], e["changed"]) for e in entries] == [("set", 0, 500, True)] * 2
-    assert [read_adj(p.pid) for p in procs] == [500, 500]
+    assert [children.read(p.pid) for p in procs] == [500, 500]
     again = adj.apply(adj.plan(adj.Selection(names=[children.comm]).run().matched, 500), 500)
     assert [(e["status"], e["changed"]) for e in again] == [("unchanged", False)] * 2
     # lowering back to the inherited oom_score_adj_min (0) needs no capability
     down = adj.apply(adj.plan(adj.Selection(names=[children.comm]).run().matched, 0), 0)
     assert [(e["status"], e["before"], e["after"]) for e in down] == [("set", 500, 0)] * 2
-    assert [read_adj(p.pid) for p in procs] == [0, 0]
+    assert [children.read(p.pid) for p in procs] == [0, 0]
 
 
 def test_check_mode_writes_nothing(children):
     proc = children()[0]
     entries = adj.apply(adj.plan(adj.Selection(pids=[proc.pid]).run().matched, 700), 700, check_mode=True)
     assert [(e["status"], e["after"], e["changed"]) for e in entries] == [("set", 700, True)]
-    assert read_adj(proc.pid) == 0
+    assert children.read(proc.pid) == 0
 
 
 @pytest.mark.skipif(CAP, reason="needs a machine without CAP_SYS_RESOURCE")
@@ -378,7 +383,7 @@ def test_going_below_the_minimum_is_refused_and_nothing_changes(children):
         adj.apply(entries, -100)
     assert refused.value.error.errno == errno.EACCES
     assert refused.value.restore_failures == []
-    assert [read_adj(p.pid) for p in procs] == [300, 0, 600]
+    assert [children.read(p.pid) for p in procs] == [300, 0, 600]
     message = adj.refused_message(refused.value.entry, -100, CAP)
     entry = refused.value.entry
     assert message.startswith(
@@ -408,7 +413,7 @@ def test_a_refusal_after_other_writes_undoes_them(children):
     assert refused.value.entry["pid"] == victim
     # lowerings first (300 -> 100 done, 600 -> 100 refused), the raise (0 -> 100) never tried; the lowering undone
     assert calls == [(procs[0].pid, 100), (victim, 100), (procs[0].pid, 300)]
-    assert [read_adj(p.pid) for p in procs] == [300, 600, 0]
+    assert [children.read(p.pid) for p in procs] == [300, 600, 0]
 
 
 def test_partial_applies_what_it_can_and_reports_denied(children):
@@ -419,7 +424,7 @@ def test_partial_applies_what_it_can_and_reports_denied(children):
         entries = adj.apply(adj.plan(adj.Selection(names=[children.comm]).run().matched, -100), -100, partial=True)
         assert [e["status"] for e in entries] == ["denied", "denied"]
         assert all(e["reason"] == "Permission denied (EACCES)" for e in entries)
-        assert [read_adj(p.pid) for p in procs] == [300, 0]
+        assert [children.read(p.pid) for p in procs] == [300, 0]
 
     def write(pid, value, start, proc_root):
         if pid == procs[0].pid:
@@ -440,7 +445,7 @@ def test_a_process_that_exits_before_the_write_is_vanished(children):
     assert sorted((e["pid"], e["status"], e["after"], e["changed"]) for e in entries) == sorted(
         [(procs[0].pid, "vanished", None, False), (procs[1].pid, "set", 400, True)]
     )
-    assert read_adj(procs[1].pid) == 400
+    assert children.read(procs[1].pid) == 400
 
 
 def test_a_reused_pid_is_never_written(children):
@@ -448,9 +453,9 @@ def test_a_reused_pid_is_never_written(children):
     start = _procfs.read_process(proc.pid, fields=("stat",))["start_time_ticks"]
     with pytest.raises(adj.Vanished):
         adj.write_oom_score_adj(proc.pid, 900, start - 1)
-    assert read_adj(proc.pid) == 0
+    assert children.read(proc.pid) == 0
     adj.write_oom_score_adj(proc.pid, 900, start)
-    assert read_adj(proc.pid) == 900
+    assert children.read(proc.pid) == 900
 
 
 def test_a_vanished_process_during_undo_is_skipped(children):
@@ -477,9 +482,9 @@ def test_shared_mm_changes_are_the_processes_that_followed():
     assert [c["pid"] for c in adj.shared_mm_changes(before, after, {10}, 300, proc_root="/nonexistent")] == [11, 13]
 
 
-def test_snapshot_agrees_with_proc():
+def test_snapshot_agrees_with_proc(children):
     snap = adj.snapshot()
-    assert snap[os.getpid()] == read_adj(os.getpid())
+    assert snap[os.getpid()] == children.read(os.getpid())
     assert len(snap) >= len(psutil.pids()) - 50
 
 

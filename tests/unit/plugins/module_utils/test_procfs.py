@@ -10,7 +10,6 @@ import errno
 import os
 import subprocess
 import sys
-import time
 
 import pytest
 
@@ -197,6 +196,37 @@ def test_scan_skips_unkillable_and_picks_highest_badness(tmp_path):
     assert result["totalpages"] == TOTALPAGES
 
 
+def test_scan_finds_critical_processes_in_the_same_pass(tmp_path, monkeypatch):
+    make_proc(tmp_path, 1, comm="systemd", score=0)
+    make_proc(tmp_path, 2, comm="sshd", flags=0x00208040, score=0, rss_pages=0, cmdline=b"")  # a kthread of that name
+    make_proc(tmp_path, 40, comm="sshd", adj=-900, score=0, cgroup="0::/system.slice/ssh.service\n")
+    make_proc(tmp_path, 30, comm="postgres", adj=0, score=10, cgroup="0::/system.slice/postgresql@15-main.service\n")
+    make_proc(tmp_path, 50, comm="sshd-session", score=5)
+    opened = []
+    real_open = os.open
+
+    def spy(path, *args, **kwargs):
+        opened.append(path)
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr(_procfs.os, "open", spy)
+    result = scan(tmp_path, top=5, critical_names=["sshd", "postgres", "dockerd"])
+    monkeypatch.undo()
+    assert result["critical"] == [
+        {"pid": 30, "ppid": 1, "comm": "postgres", "oom_score_adj": 0, "unit": "postgresql@15-main.service"},
+        {"pid": 40, "ppid": 1, "comm": "sshd", "oom_score_adj": -900, "unit": "ssh.service"},
+    ]
+    # One pass: every comm file read once, and no process's comm read again through stat for it.
+    comm_reads = [path for path in opened if path.endswith("/comm")]
+    assert sorted(comm_reads) == sorted("%s/%d/comm" % (tmp_path, pid) for pid in (1, 2, 30, 40, 50))
+    assert "critical" not in scan(tmp_path, top=5)
+
+
+def test_scan_critical_names_empty(tmp_path):
+    make_proc(tmp_path, 30, comm="postgres", score=10)
+    assert scan(tmp_path, critical_names=[])["critical"] == []
+
+
 def test_scan_tie_goes_to_the_latest_started(tmp_path):
     # The kernel replaces its choice on equal points, so the task found later in for_each_process
     # (creation order) wins: later start time, then higher pid.
@@ -363,30 +393,3 @@ def test_real_predicted_victim_is_the_big_child():
             assert result["top"][0]["pid"] == child.pid
     finally:
         stop(child)
-
-
-def test_real_scan_is_fast_enough():
-    """Two passes keep the scan well under psutil's cost (0.2-0.35x at 2,000+ processes)."""
-
-    def with_psutil():
-        for proc in psutil.process_iter(["pid", "name", "memory_info"]):
-            try:
-                with open("/proc/%d/oom_score" % proc.pid, "rb") as handle:
-                    int(handle.read())
-                with open("/proc/%d/oom_score_adj" % proc.pid, "rb") as handle:
-                    int(handle.read())
-            except OSError:
-                continue
-
-    def best(function):
-        times = []
-        for _attempt in range(5):
-            start = time.perf_counter()
-            function()
-            times.append(time.perf_counter() - start)
-        return min(times)
-
-    ours = best(lambda: _procfs.scan_processes(top=20))
-    theirs = best(with_psutil)
-    # A loose bound: with few processes fixed costs dominate; 2,000+ processes give about 0.25x.
-    assert ours <= theirs + 0.02

@@ -5,10 +5,6 @@ to child processes of this test (selected by a unique command name, so nothing e
 
 import collections
 import os
-import shutil
-import subprocess
-import time
-import uuid
 
 import psutil
 import pytest
@@ -21,42 +17,6 @@ from _harness import run_module
 
 def _run(monkeypatch, **args):
     return run_module(monkeypatch, oom_score_adj.main, args, forbid_commands=True)
-
-
-def read_adj(pid):
-    with open("/proc/%d/oom_score_adj" % pid) as handle:
-        return int(handle.read())
-
-
-@pytest.fixture
-def children(tmp_path):
-    started = []
-    comm = "oomg-%s" % uuid.uuid4().hex[:8]
-    binary = str(tmp_path / comm)
-    shutil.copy("/bin/sleep", binary)
-
-    def spawn(count=1):
-        procs = [subprocess.Popen([binary, "300"]) for _index in range(count)]
-        started.extend(procs)
-        deadline = time.time() + 30
-        while time.time() < deadline:
-            names = set()
-            for proc in procs:
-                try:
-                    names.add(psutil.Process(proc.pid).name())
-                except psutil.NoSuchProcess:
-                    pass
-            if names == {comm}:
-                break
-            time.sleep(0.01)
-        return procs
-
-    spawn.comm = comm
-    yield spawn
-    for proc in started:
-        proc.kill()
-    for proc in started:
-        proc.wait()
 
 
 @pytest.mark.parametrize(
@@ -91,7 +51,7 @@ def test_pidfile_with_garbage_is_refused(monkeypatch, tmp_path):
     pidfile.write_text("hello\n")
     result = _run(monkeypatch, pidfile=str(pidfile), value=5)
     assert result["failed"] is True
-    assert result["msg"] == "pidfile %s does not hold a process id: 'hello\\n'" % pidfile
+    assert result["msg"] == "pidfile %s does not hold a process id (its first line must be a positive integer; 6 bytes read)" % pidfile
 
 
 def test_raise_check_mode_diff_idempotence_and_lower_back(monkeypatch, children, tmp_path):
@@ -100,14 +60,14 @@ def test_raise_check_mode_diff_idempotence_and_lower_back(monkeypatch, children,
     check = _run(monkeypatch, name=[children.comm], value=500, _ansible_check_mode=True, _ansible_diff=True)
     assert check["failed"] is False and check["changed"] is True
     assert [(p["pid"], p["before"], p["after"], p["status"], p["changed"]) for p in check["processes"]] == [(pid, 0, 500, "set", True) for pid in pids]
-    assert [read_adj(pid) for pid in pids] == [0, 0]  # check mode wrote nothing
+    assert [children.read(pid) for pid in pids] == [0, 0]  # check mode wrote nothing
     assert check["diff"]["before"] == "".join("%d %s: 0\n" % (pid, children.comm) for pid in pids)
     assert check["diff"]["after"] == "".join("%d %s: 500\n" % (pid, children.comm) for pid in pids)
 
     applied = _run(monkeypatch, name=[children.comm], value=500, _ansible_diff=True)
     assert applied["changed"] is True and applied["matched"] == 2
     assert applied["counts"] == {"set": 2, "unchanged": 0, "vanished": 0, "denied": 0}
-    assert [read_adj(pid) for pid in pids] == [500, 500]
+    assert [children.read(pid) for pid in pids] == [500, 500]
     assert applied["shared_mm"] == [] and applied["excluded"] == []
     assert applied["cap_sys_resource"] is adj.has_cap_sys_resource()
 
@@ -120,7 +80,7 @@ def test_raise_check_mode_diff_idempotence_and_lower_back(monkeypatch, children,
     pidfile.write_text("%d\n" % pids[0])
     down = _run(monkeypatch, pidfile=str(pidfile), value=0)
     assert [(p["pid"], p["before"], p["after"], p["status"]) for p in down["processes"]] == [(pids[0], 500, 0, "set")]
-    assert [read_adj(pid) for pid in pids] == [0, 500]
+    assert [children.read(pid) for pid in pids] == [0, 500]
 
 
 @pytest.mark.skipif(adj.has_cap_sys_resource(), reason="needs a machine without CAP_SYS_RESOURCE")
@@ -131,7 +91,7 @@ def test_refused_lowering_fails_with_the_exact_message_and_changes_nothing(monke
     result = _run(monkeypatch, pid=[procs[0].pid, procs[1].pid], value=-500)
     assert result["failed"] is True
     first = min(procs, key=lambda p: p.pid)
-    before = read_adj(first.pid)
+    before = children.read(first.pid)
     assert result["msg"] == (
         "cannot lower the oom_score_adj of pid %d (%s) from %d to -500: the kernel refused the write (Permission denied (EACCES)). "
         "Going below a process's oom_score_adj_min needs CAP_SYS_RESOURCE, which this task's process lacks (root without it, as in many containers). "
@@ -140,7 +100,7 @@ def test_refused_lowering_fails_with_the_exact_message_and_changes_nothing(monke
         "Nothing was changed. partial=true applies what the kernel allows and reports the rest as denied." % (first.pid, children.comm, before)
     )
     assert result["changed"] is False
-    assert [read_adj(procs[0].pid), read_adj(procs[1].pid)] == [300, 0]
+    assert [children.read(procs[0].pid), children.read(procs[1].pid)] == [300, 0]
 
     partial = _run(monkeypatch, pid=[procs[0].pid, procs[1].pid], value=-500, partial=True)
     assert partial["failed"] is False and partial["changed"] is False
@@ -154,7 +114,24 @@ def test_min_matches_fails_changing_nothing(monkeypatch, children):
     assert result["failed"] is True
     assert result["msg"] == "min_matches: 2 process(es) matched, at least 3 required; nothing was changed"
     assert result["matched"] == 2
-    assert [read_adj(p.pid) for p in procs] == [0, 0]
+    assert [children.read(p.pid) for p in procs] == [0, 0]
+
+
+def test_at_most_never_weakens_a_stronger_value(monkeypatch, children):
+    procs = children(2)
+    _run(monkeypatch, pid=[procs[1].pid], value=700)
+    result = _run(monkeypatch, name=[children.comm], value=400, mode="at_most")
+    assert (result["failed"], result["changed"], result["mode"]) == (False, True, "at_most")
+    by_pid = dict((p["pid"], p) for p in result["processes"])
+    assert (by_pid[procs[0].pid]["status"], by_pid[procs[0].pid]["reason"]) == ("unchanged", "already below 400 (mode=at_most)")
+    assert (by_pid[procs[1].pid]["status"], by_pid[procs[1].pid]["before"], by_pid[procs[1].pid]["after"]) == ("set", 700, 400)
+    assert [children.read(p.pid) for p in procs] == [0, 400]
+    again = _run(monkeypatch, name=[children.comm], value=400, mode="at_most")
+    assert again["changed"] is False and again["counts"]["unchanged"] == 2
+    exact = _run(monkeypatch, name=[children.comm], value=400, mode="exact")
+    assert exact["changed"] is True and [children.read(p.pid) for p in procs] == [400, 400]
+    bad = _run(monkeypatch, name=[children.comm], value=400, mode="max")
+    assert bad["failed"] is True and "value of mode must be one of: exact, at_most, at_least, got: max" in bad["msg"]
 
 
 def test_legacy_values_warn_with_the_equivalent(monkeypatch, children):
@@ -217,7 +194,7 @@ def test_a_thousand_processes_in_one_pass(monkeypatch, children):
     assert result["failed"] is False, result.get("msg")
     assert result["matched"] == 1000
     assert result["counts"]["set"] == 1000
-    assert [read_adj(pid) for pid in pids] == [333] * 1000
+    assert [children.read(pid) for pid in pids] == [333] * 1000
     # one write per process, each process read once (run_command is never called: see _run)
     assert sorted(writes) == pids and set(writes.values()) == {1}
     assert all(reads[pid] == 1 for pid in pids)

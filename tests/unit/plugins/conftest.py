@@ -1,0 +1,52 @@
+# -*- coding: utf-8 -*-
+# Copyright: oom.guard contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Fixtures shared by the unit tests: real child processes to select and write to."""
+
+import shutil
+import subprocess
+import time
+import uuid
+
+import psutil
+import pytest
+
+
+def read_adj(pid):
+    with open("/proc/%d/oom_score_adj" % pid) as handle:
+        return int(handle.read())
+
+
+@pytest.fixture
+def children(tmp_path):
+    """Start sleeping children with a unique command name (a copy of sleep); kill them afterwards.
+
+    ``children(count, argv0=None)`` starts them and returns their Popen objects once exec is done
+    (their comm is ``children.comm``); ``children.read(pid)`` reads a process's oom_score_adj.
+    """
+    started = []
+    comm = "oomg-%s" % uuid.uuid4().hex[:8]
+    binary = tmp_path / comm
+    shutil.copy("/bin/sleep", str(binary))
+
+    def spawn(count=1, argv0=None):
+        procs = [subprocess.Popen([argv0 or str(binary), "300"], executable=str(binary)) for _index in range(count)]
+        started.extend(procs)
+        deadline = time.time() + 30
+        for proc in procs:
+            while time.time() < deadline:  # until exec is done and comm is the copy's name
+                try:
+                    if psutil.Process(proc.pid).name() == comm:
+                        break
+                except psutil.NoSuchProcess:
+                    break
+                time.sleep(0.005)
+        return procs
+
+    spawn.comm = comm
+    spawn.read = read_adj
+    yield spawn
+    for proc in started:
+        proc.kill()
+    for proc in started:
+        proc.wait()
