@@ -41,7 +41,10 @@ MAX_CGROUPS = 200
 # v1 reports "no limit" as PAGE_COUNTER_MAX pages in bytes: LONG_MAX rounded down to a page
 # (9223372036854771712 with 4 KiB pages). Anything this close to 2**63 is unlimited.
 _V1_UNLIMITED = (1 << 63) - (1 << 20)
-_MEMBER_FIELDS = ("oom_score", "oom_score_adj", "stat", "status", "cmdline", "cgroup")
+# Read for every member: what the ranking needs. The reported victim's other fields are read for it
+# alone (_REPORT_FIELDS); pid 1 also needs its oom_score to rank (0: the global init, never chosen).
+_RANK_FIELDS = ("oom_score_adj", "stat", "status")
+_REPORT_FIELDS = ("oom_score", "cmdline", "cgroup")
 
 
 def _unescape(field):
@@ -319,7 +322,10 @@ def memcg_total_pages(entry, meminfo):
 def memcg_members(directory, entry, proc_root="/proc", *, cache=None, cmdline_max=_procfs.CMDLINE_MAX):
     """Records of a memcg's processes (descendants too unless v1 use_hierarchy is 0), in scan order.
 
-    ``cache`` (a dict pid -> record or None) shares /proc reads between the cgroups of one walk.
+    A record has what rank_memcg() needs (oom_score_adj, stat, status; oom_score for pid 1 only);
+    _complete() adds the rest of a report. ``cache`` (a dict pid -> record or None) shares /proc
+    reads between the cgroups of one walk. ``cmdline_max`` is kept for callers; cmdlines are read
+    by _complete().
     """
     if cache is None:
         cache = {}
@@ -330,7 +336,7 @@ def memcg_members(directory, entry, proc_root="/proc", *, cache=None, cmdline_ma
             continue
         seen.add(pid)
         if pid not in cache:
-            cache[pid] = _procfs.read_process(pid, proc_root, _MEMBER_FIELDS, cmdline_max)
+            cache[pid] = _procfs.read_process(pid, proc_root, ("oom_score", *_RANK_FIELDS) if pid == 1 else _RANK_FIELDS)
         if cache[pid] is not None:
             records.append(cache[pid])
     return records
@@ -349,14 +355,33 @@ def predict_memcg_victim(directory, entry, meminfo, proc_root="/proc", *, cache=
     'totalpages': the badness scale (memcg_total_pages)}. The report has _procfs.REPORT_KEYS
     with ``badness`` computed against the memcg's totalpages (not the global one).
     """
+    if cache is None:
+        cache = {}
     totalpages = memcg_total_pages(entry, meminfo)
     records = memcg_members(directory, entry, proc_root, cache=cache, cmdline_max=cmdline_max)
+    procs = len(records)
     report = None
-    ranked = rank_memcg(records, totalpages)
-    if ranked and not entry.get("oom_kill_disable"):
-        report = _procfs.report(ranked[0][1])
-        report["badness"] = ranked[0][0]
-    return {"predicted_victim": report, "procs": len(records), "totalpages": totalpages}
+    if not entry.get("oom_kill_disable"):
+        # The first ranked that is still there; one that vanished meanwhile is not counted.
+        for points, record in rank_memcg(records, totalpages):
+            if _complete(record, proc_root, cache, cmdline_max):
+                report = _procfs.report(record)
+                report["badness"] = points
+                break
+            procs -= 1
+    return {"predicted_victim": report, "procs": procs, "totalpages": totalpages}
+
+
+def _complete(record, proc_root, cache, cmdline_max):
+    """Read the report fields a memcg_members() record lacks; False (and forgotten) if it vanished."""
+    missing = [field for field in _REPORT_FIELDS if field not in record]
+    if missing:
+        more = _procfs.read_process(record["pid"], proc_root, missing, cmdline_max)
+        if more is None:
+            cache[record["pid"]] = None
+            return False
+        record.update(more)
+    return True
 
 
 def _interesting(entry):

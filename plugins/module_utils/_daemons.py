@@ -24,6 +24,8 @@ SYSTEMD_OOMD_PATHS = ("/usr/lib/systemd/systemd-oomd", "/lib/systemd/systemd-oom
 # systemd 243 added DefaultOOMPolicy= to system.conf.
 DEFAULT_OOM_POLICY_SINCE = 243
 UNITS = {"earlyoom": "earlyoom.service", "systemd_oomd": "systemd-oomd.service"}
+# The command names read_daemons() looks for in /proc.
+DAEMON_COMMS = ("earlyoom", "systemd-oomd", "systemd")
 
 _EARLYOOM_VERSION_RE = re.compile(r"earlyoom\s+v?(\d[\w.+~-]*)")
 _SYSTEMD_VERSION_RE = re.compile(r"^systemd\s+(\d+)(?:\s+\(([^)]*)\))?")
@@ -59,25 +61,17 @@ def find_binary(name, fs_root="/", search_path=None):
 
 def find_daemons(names, proc_root="/proc"):
     """{comm: [{'pid', 'argv'}]} for every running process whose comm is one of ``names``."""
-    wanted = set(names)
     found = {name: [] for name in names}
     try:
-        pids = _procfs.list_pids(proc_root)
+        matches = _procfs.find_by_comm(names, proc_root)
     except OSError:
         return found
-    for pid in pids:
-        try:
-            comm = _procfs.read_bytes("%s/%d/comm" % (proc_root, pid)).rstrip(b"\n").decode("utf-8", "replace")
-        except OSError:
-            continue
-        if comm not in wanted:
-            continue
-        try:
-            argv = _procfs.parse_argv(_procfs.read_all_bytes("%s/%d/cmdline" % (proc_root, pid)))
-        except OSError:
-            continue
-        found[comm].append({"pid": pid, "argv": argv})
-    return found
+    return _procfs.running_records(matches, found, proc_root)
+
+
+def empty_running():
+    """The find_daemons() result with nothing found for DAEMON_COMMS: for a caller's own pass to fill."""
+    return {name: [] for name in DAEMON_COMMS}
 
 
 def _run(run_command, argv):
@@ -134,7 +128,7 @@ def _running(entries):
     return {"running": bool(entries), "pid": first["pid"] if first else None, "argv": first["argv"] if first else None}
 
 
-def read_daemons(run_command, proc_root="/proc", fs_root="/", search_path=None):
+def read_daemons(run_command, proc_root="/proc", fs_root="/", search_path=None, running=None):
     """Return the ``daemons`` facts.
 
     Keys:
@@ -147,9 +141,12 @@ def read_daemons(run_command, proc_root="/proc", fs_root="/", search_path=None):
     - warnings: list of strings (commands that failed)
     ``unit`` is None, or {'load_state', 'active_state', 'unit_file_state'} from systemctl show
     when systemd is PID 1 (load_state 'masked' keeps systemd-oomd off; 'not-found': no unit).
+    ``running``: find_daemons(DAEMON_COMMS) as a caller's own pass over /proc found it (see
+    _procfs.scan_processes); read here when not given.
     """
     warnings = []
-    running = find_daemons(("earlyoom", "systemd-oomd", "systemd"), proc_root)
+    if running is None:
+        running = find_daemons(DAEMON_COMMS, proc_root)
     result = {"earlyoom": {}, "systemd_oomd": {}, "systemd": {}, "warnings": warnings}
 
     earlyoom = result["earlyoom"]

@@ -109,6 +109,7 @@ EARLYOOM_EXTRA_KEYS = ("signal",)
 
 # Log time between two lines of one kernel report beyond which an open record is stale.
 _RECORD_GAP_SECONDS = 60.0
+_RECORD_GAP_US = _RECORD_GAP_SECONDS * 1000000
 # Kernel lines are under 1 KiB; cutting longer candidates bounds regex work on hostile input.
 # Comms are at most 15 bytes (TASK_COMM_LEN 16); the patterns accept up to 64 characters.
 _MAX_LINE = 8192
@@ -160,10 +161,17 @@ _SELECT_RE = re.compile(
     r"[Kk]ill process (?P<pid>\d+) \((?P<comm>.{0,64})\) (?:with )?score (?P<score>-?\d+)"
     r" (?:or sacrifice child|or a child|and children)"
 )
+# The summary's fields. Each lazy gap is written _ANY_TO_COMMA rather than ".*?": what follows it
+# always opens with a comma, so it matches the same text, found in the same order, but steps from
+# comma to comma instead of character by character (three times faster). _SUMMARY_TAIL_RE is
+# the end every match has: a line without it is dismissed before the backtracking of the gaps,
+# which on a long line of commas and keys runs for seconds.
+_ANY_TO_COMMA = r"[^,\n]*(?:,[^,\n]*)*?"
 _SUMMARY_RE = re.compile(
-    r"oom-kill:constraint=(?P<constraint>[A-Z_]+),.*?(?:,oom_memcg=(?P<oom_memcg>.*?)|,global_oom)?"
-    r"(?:,task_memcg=(?P<task_memcg>.*?))?,task=(?P<comm>.{0,64}),pid=(?P<pid>\d+),uid=(?P<uid>\d+)\s*$"
+    r"oom-kill:constraint=(?P<constraint>[A-Z_]+)," + _ANY_TO_COMMA + r"(?:,oom_memcg=(?P<oom_memcg>" + _ANY_TO_COMMA + r")|,global_oom)?"
+    r"(?:,task_memcg=(?P<task_memcg>" + _ANY_TO_COMMA + r"))?,task=(?P<comm>.{0,64}),pid=(?P<pid>\d+),uid=(?P<uid>\d+)\s*$"
 )
+_SUMMARY_TAIL_RE = re.compile(r",task=.{0,64},pid=\d+,uid=\d+\s*$")
 _TASK_IN_RE = re.compile(r"Task in (?P<task>\S.*) killed as a result of limit of (?P<oom>\S.*?)\s*$")
 _INVOKED_RE = re.compile(r"^(?P<comm>.*?) invoked oom-killer: gfp_mask=")
 _CPU_RE = re.compile(
@@ -270,6 +278,7 @@ class _Clock(object):
         self.now = float(now) if now is not None else _time.time()
         # Lines of one report share their timestamp: converting each text once is enough.
         self.cache = {}
+        self.mono_cache = {}
 
     def convert(self, kind, raw):
         """(ISO text, epoch microseconds) of a prefix timestamp; (None, None) when unreadable."""
@@ -292,6 +301,20 @@ class _Clock(object):
             if len(self.cache) > 4096:
                 self.cache.clear()
             self.cache[key] = known
+        return known
+
+    def mono(self, raw):
+        """(time_raw, stamp, time) of the text in a dmesg "[ 123.456789]" prefix, False when it
+        is no such timestamp. Lines of one report share their timestamp: kept in a cache."""
+        mono = raw.lstrip(" ")
+        whole, dot, frac = mono.partition(".")
+        known = False
+        if dot and whole.isdecimal() and frac.isdecimal():
+            usec = int(whole) * 1000000 + int((frac + "000000")[:6])
+            known = (mono, ("mono", usec), None if self.boot_us is None else _safe_format(self.boot_us + usec, True))
+        if len(self.mono_cache) > 4096:
+            self.mono_cache.clear()
+        self.mono_cache[raw] = known
         return known
 
     def local(self, fields, micro):
@@ -337,22 +360,23 @@ class _Clock(object):
 def _parse_prefix(line, clock):
     """Split a candidate line into its prefix fields and message body (never raises on text)."""
     info = _Line()
-    info.host = info.prog = info.time_raw = info.time = info.stamp = None
+    info.host = info.prog = None
     if line[:1] == "[":
         # The common dmesg form "[ 123.456789] body", read without the regexes (neither
         # _PREFIX_RE nor the <N>/dmesg -x parts of _INNER_RE can match a line opening with "[").
         close = line.find("]", 1, 40)
-        if close != -1 and line[close + 1 : close + 2] != "[":
-            mono = line[1:close].lstrip(" ")
-            whole, dot, frac = mono.partition(".")
-            if dot and whole.isdecimal() and frac.isdecimal():
-                info.time_raw = mono
-                usec = int(whole) * 1000000 + int((frac + "000000")[:6])
-                info.stamp = ("mono", usec)
-                if clock.boot_us is not None:
-                    info.time = _safe_format(clock.boot_us + usec, True)
-                info.body = line[close + 2 :] if line[close + 1 : close + 2] == " " else line[close + 1 :]
-                return info
+        if close != -1:
+            after = line[close + 1 : close + 2]
+            if after != "[":
+                raw = line[1:close]
+                known = clock.mono_cache.get(raw)
+                if known is None:
+                    known = clock.mono(raw)
+                if known:
+                    info.time_raw, info.stamp, info.time = known
+                    info.body = line[close + 2 :] if after == " " else line[close + 1 :]
+                    return info
+    info.time_raw = info.time = info.stamp = None
     pos = 0
     match = _PREFIX_RE.match(line)
     if match:
@@ -397,7 +421,7 @@ def _parse_prefix(line, clock):
 
 
 def _new_event(kind, line):
-    event = dict(_EVENT_TEMPLATE)
+    event = _EVENT_TEMPLATE.copy()
     event["kind"] = kind
     event["time_raw"] = line.time_raw
     event["time"] = line.time
@@ -448,15 +472,19 @@ class _Parser(object):
     # -- kernel records -------------------------------------------------------------------
     def _record(self, host, line, create=True):
         record = self.records.get(host)
-        if record is not None and record.stamp is not None and line.stamp is not None:
-            if record.stamp[0] == line.stamp[0] and abs(line.stamp[1] - record.stamp[1]) > _RECORD_GAP_SECONDS * 1000000:
+        stamp = line.stamp
+        if record is not None and stamp is not None:
+            last = record.stamp
+            if last is not None and last is not stamp and last[0] == stamp[0] and abs(stamp[1] - last[1]) > _RECORD_GAP_US:
                 self._flush(host)
                 record = None
-        if record is None and create:
+        if record is None:
+            if not create:
+                return None
             record = _Record()
             self.records[host] = record
-        if record is not None and line.stamp is not None:
-            record.stamp = line.stamp
+        if stamp is not None:
+            record.stamp = stamp
         return record
 
     def _flush(self, host):
@@ -505,33 +533,42 @@ class _Parser(object):
         if record is not None and record.has_header and record.invoker_pid is None:
             self.awaiting_cpu = max(0, self.awaiting_cpu - 1)
         event = _new_event(KIND_KERNEL, line)
-        groups = match.groupdict()
-        pid = int(groups["pid"])
-        comm = groups.get("comm")
-        if comm is None:
-            comm = groups.get("comm6")
+        if match.re is _KILLED_RE:
+            # The groups in the order of _KILLED_RE (match.groups() is the cheapest read of them).
+            reason, pid, uid6, comm6, comm, uid7, vm, anon, file_rss, shmem, uid, pgt, adj = match.groups()
+            if comm is None:
+                comm = comm6
+            uid = uid or uid6 or uid7
+            event["total_vm_kb"] = int(vm)
+            event["anon_rss_kb"] = int(anon)
+            event["file_rss_kb"] = int(file_rss)
+            if shmem is not None:
+                event["shmem_rss_kb"] = int(shmem)
+            if pgt is not None:
+                event["pgtables_kb"] = int(pgt)
+            if adj is not None:
+                event["oom_score_adj"] = int(adj)
+        else:
+            reason, pid, comm = match.group("reason", "pid", "comm")
+            uid = None
+        pid = int(pid)
         event["pid"] = pid
         event["comm"] = comm
-        uid = groups.get("uid") or groups.get("uid6") or groups.get("uid7")
-        event["uid"] = _int(uid)
-        event["oom_score_adj"] = _int(groups.get("adj"))
-        event["total_vm_kb"] = _int(groups.get("vm"))
-        event["anon_rss_kb"] = _int(groups.get("anon"))
-        event["file_rss_kb"] = _int(groups.get("file"))
-        event["shmem_rss_kb"] = _int(groups.get("shmem"))
-        event["pgtables_kb"] = _int(groups.get("pgt"))
+        event["uid"] = None if uid is None else int(uid)
         if record is not None:
             self._fill_from_record(event, record, pid)
-            if record.sel is not None and record.sel["pid"] == pid:
-                event["score"] = record.sel["score"]
-            if event["uid"] is None and record.summary is not None and record.summary["pid"] == pid:
-                event["uid"] = record.summary["uid"]
-        scope = _scope_of(groups.get("reason"))
-        if scope is not None:
-            event["scope"] = scope
+            sel = record.sel
+            if sel is not None and sel["pid"] == pid:
+                event["score"] = sel["score"]
+            summary = record.summary
+            if uid is None and summary is not None and summary["pid"] == pid:
+                event["uid"] = summary["uid"]
+        if reason:
+            event["scope"] = "memcg" if reason.startswith("Memory cgroup") else "global"
         if record is None:
             _attribute(event, None)
-        self._emit(event)
+        if self.kinds is None or KIND_KERNEL in self.kinds:
+            self.events.append(event)
 
     def _kernel(self, line):
         body = line.body
@@ -543,8 +580,10 @@ class _Parser(object):
         if "invoked oom-killer" in body:
             match = _INVOKED_RE.match(body)
             if match:
-                self._flush(line.host)
-                record = self._record(line.host, line)
+                host = line.host
+                self._flush(host)
+                record = self.records[host] = _Record()
+                record.stamp = line.stamp
                 record.has_header = True
                 record.invoker_comm = match.group("comm")
                 self.awaiting_cpu += 1
@@ -556,25 +595,21 @@ class _Parser(object):
                 if record.sel is not None:
                     self._flush(line.host)
                     record = self._record(line.host, line)
-                record.sel = {"pid": int(match.group("pid")), "comm": match.group("comm"), "score": int(match.group("score"))}
-                record.scope = _scope_of(match.group("reason")) or record.scope
+                reason, pid, comm, score = match.group("reason", "pid", "comm", "score")
+                record.sel = {"pid": int(pid), "comm": comm, "score": int(score)}
+                record.scope = _scope_of(reason) or record.scope
                 record.time_raw, record.time = line.time_raw, line.time
             return
         if "oom-kill:constraint=" in body:
-            match = _SUMMARY_RE.search(body)
+            match = _SUMMARY_RE.search(body) if _SUMMARY_TAIL_RE.search(body) else None
             if match:
                 record = self._record(line.host, line)
                 if record.summary is not None:
                     self._flush(line.host)
                     record = self._record(line.host, line)
-                record.summary = {
-                    "pid": int(match.group("pid")),
-                    "comm": match.group("comm"),
-                    "uid": int(match.group("uid")),
-                    "oom_memcg": match.group("oom_memcg"),
-                    "task_memcg": match.group("task_memcg"),
-                }
-                record.constraint = match.group("constraint")
+                constraint, pid, comm, uid, oom_memcg, task_memcg = match.group("constraint", "pid", "comm", "uid", "oom_memcg", "task_memcg")
+                record.summary = {"pid": int(pid), "comm": comm, "uid": int(uid), "oom_memcg": oom_memcg, "task_memcg": task_memcg}
+                record.constraint = constraint
                 record.scope = _scope_of_constraint(record.constraint)
                 if record.sel is None:
                     record.time_raw, record.time = line.time_raw, line.time
@@ -583,8 +618,7 @@ class _Parser(object):
             match = _TASK_IN_RE.search(body)
             if match:
                 record = self._record(line.host, line)
-                record.task_memcg = match.group("task")
-                record.oom_memcg = match.group("oom")
+                record.task_memcg, record.oom_memcg = match.group("task", "oom")
                 record.scope = "memcg"
             return
         if "no killable processes" in body:
@@ -606,8 +640,11 @@ class _Parser(object):
         if record is None or not record.has_header or record.invoker_pid is not None:
             return
         match = _CPU_RE.search(line.body)
-        if match and (record.invoker_comm or "").endswith(match.group("comm")):
-            record.invoker_pid = int(match.group("pid") or match.group("pid26"))
+        if match is None:
+            return
+        pid, pid26, comm = match.group("pid", "pid26", "comm")
+        if (record.invoker_comm or "").endswith(comm):
+            record.invoker_pid = int(pid or pid26)
             self.awaiting_cpu = max(0, self.awaiting_cpu - 1)
 
     # -- daemons ------------------------------------------------------------------------------
@@ -666,11 +703,12 @@ class _Parser(object):
                 return
         line = _parse_prefix(text.rstrip("\r\n"), self.clock)
         prog = line.prog
-        body = line.body
-        if prog is None or prog == "kernel":
+        if prog == "kernel":
             self._kernel(line)
-            if prog is not None:
-                return
+            return
+        if prog is None:
+            self._kernel(line)
+        body = line.body
         if (prog is None or prog == "earlyoom") and ("SIG" in body or "dryrun" in body):
             self._earlyoom(line)
         elif (prog is None or prog == "systemd-oomd") and " due to " in body:
@@ -688,14 +726,18 @@ class _Parser(object):
             self._flush(host)
 
 
-# Every line the parser acts on contains one of these ("ill" covers Kill/Killed/killed/killer/
-# killable and systemd-oomd's Killed/killing; "s suppressed" both "callbacks suppressed" and
-# "messages suppressed", and as a longer needle it costs less per pass than "suppressed").
-# Each marker is one C-speed pass over a block, so there are as few as can be. Some lines are looked for only near another one,
-# which saves a pass over the text each: the CPU line a few lines after the "invoked oom-killer"
-# header, and earlyoom's "dryrun" and "escalating to SIGKILL" notes after its "sending SIG" line.
-_MARKERS = ("ill", "sending SIG", "s suppressed")
-_FOLLOWERS = (("invoked oom-killer", ("CPU:", "Pid:")), ("sending SIG", ("dryrun", "escalating to SIG")))
+# Every line the parser acts on contains one of these: "ill" covers Kill/Killed/killed/killer/
+# killable and systemd-oomd's Killed/killing, "SIG" earlyoom's "sending SIG" and "escalating to
+# SIG" (as in _scan_lines, so an escalation is read however far it is from its kill), and
+# "s suppressed" both "callbacks suppressed" and "messages suppressed". Each marker costs one
+# C-speed bytes.find pass over a block, so there are as few as can be; no shorter list covers the
+# lines, and these needles are among the cheapest to search for (bytes.find skips ahead while
+# the text holds none of a needle's letters: "SIG" costs a fifth less than "sending SIG").
+# Two kinds of lines are looked for only after another one, within _FOLLOW_WINDOW bytes, which
+# saves a pass over the text each: the CPU line of a record after its "invoked oom-killer"
+# header (and only while a record waits for one), and earlyoom's "dryrun" note after its
+# "sending SIG" line.
+_MARKERS = ("ill", "SIG", "s suppressed")
 _FOLLOW_WINDOW = 8192
 # A candidate line must hold one of these phrases to be worth parsing.
 _PHRASES = (
@@ -712,41 +754,6 @@ _PHRASES = (
 )
 
 
-def _line_starts(block, markers, newline, begin, end):
-    """Start offsets of the lines of ``block[begin:end]`` that contain one of ``markers``
-    (C-speed finds). ``begin`` is 0 or follows a newline."""
-    starts = set()
-    low = begin - 1 if begin else 0
-    for marker in markers:
-        pos = block.find(marker, begin, end)
-        while pos != -1:
-            starts.add(block.rfind(newline, low, pos) + 1)
-            nxt = block.find(newline, pos, end)
-            if nxt == -1:
-                break
-            pos = block.find(marker, nxt, end)
-    return starts
-
-
-def _handle(parser, handler, line):
-    try:
-        handler(line)
-    except Exception:  # pylint: disable=broad-except
-        # Never-raise contract: one malformed line must not cost the caller the rest of the log.
-        parser.unreadable_lines += 1
-
-
-def _followers(block, start, end, markers, found, *, newline, stop):
-    """Line starts of ``markers`` within the window after the line ending at ``end`` (before
-    ``stop``, the end of the block's region)."""
-    limit = min(stop, end + _FOLLOW_WINDOW)
-    for marker in markers:
-        pos = block.find(marker, end, limit)
-        while pos != -1:
-            found.add(block.rfind(newline, start, pos) + 1)
-            pos = block.find(marker, pos + 1, limit)
-
-
 class _Needles(object):
     """The markers in the type of a block: blocks read from a binary file stay bytes, and only
     the candidate lines are decoded (decoding a whole log costs more than scanning it)."""
@@ -757,13 +764,85 @@ class _Needles(object):
 
         self.newline = conv("\n")
         self.markers = tuple(conv(m) for m in _MARKERS)
-        self.followers = tuple((phrase, tuple(conv(m) for m in markers)) for phrase, markers in _FOLLOWERS)
         self.cpu = (conv("CPU:"), conv("Pid:"))
-        self.earlyoom = (conv("dryrun"), conv("escalating to SIG"))
+        self.dryrun = conv("dryrun")
         self.is_bytes = kind is bytes
 
 
 _NEEDLES = {bytes: _Needles(bytes), str: _Needles(str)}
+
+
+def _count_newlines(block, begin, stop, needles):
+    """Newlines in ``block[begin:stop]``. For bytes ``len - len(replace)``: bytes.replace finds
+    a byte with memchr, three times as fast as the byte-by-byte loop of bytes.count."""
+    newline = needles.newline
+    if not needles.is_bytes:
+        return block.count(newline, begin, stop)
+    length = len(block)
+    if begin + length - stop > (stop - begin) >> 4:
+        # A region of a much bigger text: count in a copy of it.
+        part = block[begin:stop]
+        return len(part) - len(part.replace(newline, b""))
+    # (Nearly) the whole block, as read from a file: count in all of it, less the cut lines.
+    count = length - len(block.replace(newline, b""))
+    if begin:
+        count -= block.count(newline, 0, begin)
+    if stop < length:
+        count -= block.count(newline, stop, length)
+    return count
+
+
+def _candidate_lines(block, markers, newline, begin, stop):
+    """{start: end} of the lines of ``block[begin:stop]`` that contain one of ``markers`` (C-speed
+    finds; ``end`` is the offset of the line's newline, or ``stop``). ``begin`` is 0 or follows
+    a newline."""
+    ends = {}
+    low = begin - 1 if begin else 0
+    find = block.find
+    for marker in markers:
+        pos = find(marker, begin, stop)
+        while pos != -1:
+            end = find(newline, pos, stop)
+            if end == -1:
+                end = stop
+            ends[block.rfind(newline, low, pos) + 1] = end
+            pos = find(marker, end, stop)
+    return ends
+
+
+def _scan_gap(parser, block, lo, needles, *, cpu_stop, dryrun_stop, low, stop):
+    """The follower lines from ``lo`` on (up to the next candidate line): CPU lines before
+    ``cpu_stop`` while a record waits for one, earlyoom "dryrun" notes before ``dryrun_stop``.
+    ``low`` bounds the search back for a line start; ``stop`` is the end of the block's region."""
+    newline = needles.newline
+    find = block.find
+    starts = []
+    if lo < cpu_stop and parser.awaiting_cpu:
+        for marker in needles.cpu:
+            pos = find(marker, lo, cpu_stop)
+            while pos != -1:
+                starts.append(block.rfind(newline, low, pos) + 1)
+                pos = find(marker, pos + 1, cpu_stop)
+    if lo < dryrun_stop:
+        pos = find(needles.dryrun, lo, dryrun_stop)
+        while pos != -1:
+            starts.append(block.rfind(newline, low, pos) + 1)
+            pos = find(needles.dryrun, pos + 1, dryrun_stop)
+    if len(starts) > 1:
+        starts = sorted(set(starts))
+    for start in starts:
+        end = find(newline, start, stop)
+        line = block[start : stop if end == -1 else end]
+        if needles.is_bytes:
+            line = line.decode("utf-8", "replace")
+        try:
+            if "dryrun" in line or "escalating to SIG" in line:
+                parser.candidate(line)
+            elif parser.awaiting_cpu:
+                parser.cpu_candidate(line)
+        except Exception:  # pylint: disable=broad-except
+            # Never-raise contract: one malformed line must not cost the caller the rest of the log.
+            parser.unreadable_lines += 1
 
 
 def _scan_block(parser, block, begin, stop):
@@ -773,39 +852,31 @@ def _scan_block(parser, block, begin, stop):
         return
     needles = _NEEDLES[str if isinstance(block, str) else bytes]
     newline = needles.newline
-    parser.lines_scanned += block.count(newline, begin, stop) + (0 if block[stop - 1 : stop] == newline else 1)
-    starts = _line_starts(block, needles.markers, newline, begin, stop)
-    extra = set()
+    is_bytes = needles.is_bytes
+    parser.lines_scanned += _count_newlines(block, begin, stop, needles) + (0 if block[stop - 1 : stop] == newline else 1)
+    ends = _candidate_lines(block, needles.markers, newline, begin, stop)
     low = begin - 1 if begin else 0
-    # Followers of a line at the end of the previous block.
-    if parser.awaiting_cpu:
-        _followers(block, low, begin, needles.cpu, extra, newline=newline, stop=stop)
-    if parser.last_earlyoom:
-        _followers(block, low, begin, needles.earlyoom, extra, newline=newline, stop=stop)
-    lines = {}
-
-    def text_of(start):
-        end = block.find(newline, start, stop)
-        if end == -1:
-            end = stop
-        line = block[start:end]
-        return (line.decode("utf-8", "replace") if needles.is_bytes else line), end
-
-    for start in starts:
-        line, end = text_of(start)
-        lines[start] = line
-        for index, (phrase, _markers) in enumerate(_FOLLOWERS):
-            if phrase in line:
-                _followers(block, start, end, needles.followers[index][1], extra, newline=newline, stop=stop)
-    for start in sorted(starts | extra):
-        line = lines.get(start)
-        if line is None:
-            line = text_of(start)[0]
-        if start in starts or "dryrun" in line or "escalating to SIG" in line:
-            _handle(parser, parser.candidate, line)
-        elif parser.awaiting_cpu:
-            # A follower line: the CPU line of an open record.
-            _handle(parser, parser.cpu_candidate, line)
+    # Followers of a line at the end of the previous block are looked for from the block start.
+    cpu_stop = min(stop, begin + _FOLLOW_WINDOW) if parser.awaiting_cpu else begin
+    dryrun_stop = min(stop, begin + _FOLLOW_WINDOW) if parser.last_earlyoom else begin
+    candidate = parser.candidate
+    lo = begin
+    for start, end in sorted(ends.items()):
+        if start > lo and ((lo < cpu_stop and parser.awaiting_cpu) or lo < dryrun_stop):
+            _scan_gap(parser, block, lo, needles, cpu_stop=min(start, cpu_stop), dryrun_stop=min(start, dryrun_stop), low=low, stop=stop)
+        lo = end
+        line = block[start:end].decode("utf-8", "replace") if is_bytes else block[start:end]
+        if "invoked oom-killer" in line:
+            cpu_stop = max(cpu_stop, min(stop, lo + _FOLLOW_WINDOW))
+        if "sending SIG" in line:
+            dryrun_stop = max(dryrun_stop, min(stop, lo + _FOLLOW_WINDOW))
+        try:
+            candidate(line)
+        except Exception:  # pylint: disable=broad-except
+            # Never-raise contract: one malformed line must not cost the caller the rest of the log.
+            parser.unreadable_lines += 1
+    if stop > lo and ((lo < cpu_stop and parser.awaiting_cpu) or lo < dryrun_stop):
+        _scan_gap(parser, block, lo, needles, cpu_stop=cpu_stop, dryrun_stop=dryrun_stop, low=low, stop=stop)
 
 
 def _text_blocks(text):
@@ -869,6 +940,14 @@ def _items(source):
             yield from line.splitlines()
         else:
             yield line
+
+
+def _handle(parser, handler, line):
+    try:
+        handler(line)
+    except Exception:  # pylint: disable=broad-except
+        # Never-raise contract: one malformed line must not cost the caller the rest of the log.
+        parser.unreadable_lines += 1
 
 
 def _scan_lines(parser, lines):

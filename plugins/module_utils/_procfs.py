@@ -100,13 +100,93 @@ def user_name(uid):
 
 def list_pids(proc_root="/proc"):
     """Numeric entries of proc_root as ints, ascending. Raises OSError when proc_root is unreadable."""
-    pids = []
-    for entry in os.scandir(proc_root):
-        name = entry.name
-        if name.isdigit():
-            pids.append(int(name))
+    pids = [int(name) for name in os.listdir(proc_root) if name.isdigit()]
     pids.sort()
     return pids
+
+
+def comm_keys(names):
+    """{comm as /proc/<pid>/comm holds it (bytes): name} for command names."""
+    return dict((name.encode("utf-8", "surrogateescape"), name) for name in names)
+
+
+def find_by_comm(names, proc_root="/proc"):
+    """[(pid, name)] of the processes whose comm is one of ``names``, ascending pid.
+
+    One small read (/proc/<pid>/comm) per process; a process that vanished or cannot be read is
+    left out. Raises OSError when proc_root cannot be listed.
+    """
+    keys = comm_keys(names)
+    pids = list_pids(proc_root)
+    found = []
+    if not keys:
+        return found
+    os_open, os_read, os_close, rdonly = os.open, os.read, os.close, os.O_RDONLY
+    prefix = proc_root + "/"
+    for pid in pids:
+        try:
+            fd = os_open(prefix + str(pid) + "/comm", rdonly)
+            try:
+                comm = os_read(fd, 64).rstrip(b"\n")
+            finally:
+                os_close(fd)
+        except OSError:
+            continue
+        if comm in keys:
+            found.append((pid, keys[comm]))
+    return found
+
+
+def critical_records(matches, proc_root="/proc"):
+    """The ``critical`` entries of scan_processes() for (pid, name) matches of find_by_comm().
+
+    Each is {pid, ppid, comm, oom_score_adj, unit} (stat, oom_score_adj and cgroup read now);
+    kernel threads and processes that vanished meanwhile are left out.
+    """
+    critical = []
+    for pid, _name in matches:
+        record = read_process(pid, proc_root, ("stat", "oom_score_adj", "cgroup"))
+        if record is not None and not record.get("kthread"):
+            critical.append(
+                {"pid": pid, "ppid": record.get("ppid"), "comm": record["comm"], "oom_score_adj": record["oom_score_adj"], "unit": record.get("unit")}
+            )
+    return critical
+
+
+def running_records(matches, running, proc_root="/proc"):
+    """Append each (pid, name) match to ``running[name]`` as {'pid', 'argv'} (argv from cmdline).
+
+    ``running`` is {name: list}; a process whose cmdline cannot be read is left out.
+    """
+    for pid, name in matches:
+        try:
+            argv = parse_argv(read_all_bytes("%s/%d/cmdline" % (proc_root, pid)))
+        except OSError:
+            continue
+        running[name].append({"pid": pid, "argv": argv})
+    return running
+
+
+def find_processes(proc_root="/proc", *, critical_names=None, running=None):
+    """The critical processes and the running daemons without the scores: one pass over /proc.
+
+    Returns critical_records() for ``critical_names`` (None when it is None) and, when
+    ``running`` ({name: list}) is given, fills it as running_records() does for its names.
+    Raises OSError when proc_root cannot be listed.
+    """
+    names = list(critical_names or ()) + list(running or ())
+    matches = find_by_comm(names, proc_root)
+    return _dispatch_matches(matches, proc_root, critical_names, running)
+
+
+def _dispatch_matches(matches, proc_root, critical_names, running):
+    critical = None
+    if critical_names is not None:
+        wanted = set(critical_names)
+        critical = critical_records([match for match in matches if match[1] in wanted], proc_root)
+    if running is not None:
+        running_records([match for match in matches if match[1] in running], running, proc_root)
+    return critical
 
 
 def parse_stat(data):
@@ -347,8 +427,9 @@ def pick_victim(records, totalpages, order=tie_order):
 def _read_scores(proc_root, pids, names=None):
     """{pid: {'oom_score', 'oom_score_adj'}} for the pids still there: the hot loop, kept lean.
 
-    With ``names`` (a set of bytes comms) the same pass reads /proc/<pid>/comm too and returns
-    ``(scores, matches)``, matches being the pids whose comm is in ``names`` (ascending).
+    With ``names`` (comm_keys(): {comm bytes: name}) the same pass reads /proc/<pid>/comm too and
+    returns ``(scores, matches)``, matches being the (pid, name) of the processes whose comm is
+    one of them (ascending pid).
     """
     scores = {}
     matches = []
@@ -367,13 +448,14 @@ def _read_scores(proc_root, pids, names=None):
                 adj = int(os_read(fd, 64))
             finally:
                 os_close(fd)
-            if names is not None:
+            if names:
                 fd = os_open(base + "/comm", rdonly)
                 try:
-                    if os_read(fd, 64).rstrip(b"\n") in names:
-                        matches.append(pid)
+                    comm = os_read(fd, 64).rstrip(b"\n")
                 finally:
                     os_close(fd)
+                if comm in names:
+                    matches.append((pid, names[comm]))
         except (OSError, ValueError):
             continue
         scores[pid] = {"oom_score": score, "oom_score_adj": adj}
@@ -501,7 +583,7 @@ def _report_order(record):
     return (record.get("oom_score") or 0, points if points is not None else -(1 << 62), *tie_order(record))
 
 
-def scan_processes(proc_root="/proc", top=20, *, cmdline_max=CMDLINE_MAX, meminfo=None, critical_names=None):
+def scan_processes(proc_root="/proc", top=20, *, cmdline_max=CMDLINE_MAX, meminfo=None, critical_names=None, running=None):
     """Return the ``processes`` facts.
 
     Keys: available, reason, scanned (pids listed), skipped (vanished or unreadable), top (up to
@@ -517,6 +599,11 @@ def scan_processes(proc_root="/proc", top=20, *, cmdline_max=CMDLINE_MAX, meminf
     process of those names, kernel threads left out, ascending pid, each ``{pid, comm,
     oom_score_adj, unit}``. It is found in the same pass over /proc as the scores (one more small
     read per process), never a second pass.
+
+    With ``running`` ({name: list}, e.g. {'earlyoom': [], ...}), that same pass also finds the
+    processes of those command names and appends each to ``running[name]`` as {'pid', 'argv'}
+    (see running_records), so that the daemons need no pass of their own. It is left untouched
+    when proc_root cannot be listed.
     """
     result = {
         "available": False,
@@ -540,18 +627,11 @@ def scan_processes(proc_root="/proc", top=20, *, cmdline_max=CMDLINE_MAX, meminf
         return result
 
     critical = None
-    if critical_names is None:
+    if critical_names is None and running is None:
         cheap = _read_scores(proc_root, pids)
     else:
-        wanted = set(name.encode("utf-8", "surrogateescape") for name in critical_names)
-        cheap, matches = _read_scores(proc_root, pids, wanted)
-        critical = []
-        for pid in matches:
-            record = read_process(pid, proc_root, ("stat", "oom_score_adj", "cgroup"))
-            if record is not None and not record.get("kthread"):
-                critical.append(
-                    {"pid": pid, "ppid": record.get("ppid"), "comm": record["comm"], "oom_score_adj": record["oom_score_adj"], "unit": record.get("unit")}
-                )
+        cheap, matches = _read_scores(proc_root, pids, comm_keys(list(critical_names or ()) + list(running or ())))
+        critical = _dispatch_matches(matches, proc_root, critical_names, running)
     skipped = len(pids) - len(cheap)
     result["available"] = True
     result["scanned"] = len(pids)

@@ -612,25 +612,13 @@ def _events_section(module, cutoff, now):
     return section
 
 
-def _critical_processes(names):
-    wanted = set(names)
-    found = []
+def _named_processes(critical_names, running):
+    """Without the processes section: the critical processes (None when not asked for) and the
+    daemons' processes (filling ``running``), from one pass over /proc reading each comm."""
     try:
-        for record in _procfs.iter_processes(fields=("stat", "oom_score_adj")):
-            if record.get("comm") in wanted and not record.get("kthread"):
-                detail = _procfs.read_process(record["pid"], fields=("cgroup",)) or {}
-                found.append(
-                    {
-                        "pid": record["pid"],
-                        "ppid": record.get("ppid"),
-                        "comm": record["comm"],
-                        "oom_score_adj": record["oom_score_adj"],
-                        "unit": detail.get("unit"),
-                    }
-                )
+        return _procfs.find_processes(critical_names=critical_names, running=running)
     except OSError:
-        return []
-    return found
+        return None if critical_names is None else []
 
 
 def gather(module):
@@ -652,28 +640,30 @@ def gather(module):
             module.warn("oom_facts pressure: PSI unavailable (%s); the level comes from MemAvailable alone" % facts["pressure"]["reason"])
     if "sysctl" in wanted:
         facts["sysctl"] = _memory.read_sysctls()
+    # One pass over /proc finds the critical processes and the daemons' processes: the scan's own
+    # when the processes section is gathered, else one reading each comm.
+    running = _daemons.empty_running() if "daemons" in wanted else None
+    critical = None
     if "processes" in wanted:
-        # The critical processes come from the scan's own pass over /proc.
         facts["processes"] = _procfs.scan_processes(
-            top=params["top"], cmdline_max=params["cmdline_max"], meminfo=memory, critical_names=params["critical_processes"]
+            top=params["top"], cmdline_max=params["cmdline_max"], meminfo=memory, critical_names=params["critical_processes"], running=running
         )
-        facts["processes"].setdefault("critical", [])
+        critical = facts["processes"].setdefault("critical", [])
         if facts["processes"]["skipped"]:
             module.warn("oom_facts processes: %d process(es) vanished or could not be read mid-scan" % facts["processes"]["skipped"])
+    elif "findings" in wanted or running is not None:
+        critical = _named_processes(params["critical_processes"] if "findings" in wanted else None, running)
     if "events" in wanted:
         facts["events"] = _events_section(module, cutoff, now)
     if "cgroups" in wanted:
-        facts["cgroups"] = _cgroups.read_cgroups(max_cgroups=params["max_cgroups"], cmdline_max=params["cmdline_max"])
+        facts["cgroups"] = _cgroups.read_cgroups(max_cgroups=params["max_cgroups"], meminfo=memory, cmdline_max=params["cmdline_max"])
         if not facts["cgroups"]["available"]:
             module.warn("oom_facts cgroups: %s" % facts["cgroups"]["reason"])
     if "daemons" in wanted:
-        facts["daemons"] = _daemons.read_daemons(lambda argv: module.run_command(argv, environ_update={"LC_ALL": "C", "SYSTEMD_COLORS": "0"}))
+        facts["daemons"] = _daemons.read_daemons(lambda argv: module.run_command(argv, environ_update={"LC_ALL": "C", "SYSTEMD_COLORS": "0"}), running=running)
         for warning in facts["daemons"].get("warnings") or []:
             module.warn("oom_facts daemons: %s" % warning)
     if "findings" in wanted:
-        critical = (facts.get("processes") or {}).get("critical")
-        if critical is None:
-            critical = _critical_processes(params["critical_processes"])
         facts["findings"] = _findings.compute_findings(facts, critical, params["cgroup_near_limit_percent"])
     return facts
 

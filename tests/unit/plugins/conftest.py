@@ -1,8 +1,10 @@
 # -*- coding: utf-8 -*-
 # Copyright: oom.guard contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Fixtures shared by the unit tests: real child processes to select and write to."""
+"""Fixtures shared by the unit tests: real child processes to select and write to, and a spy on
+the files a reader opens."""
 
+import os
 import shutil
 import subprocess
 import time
@@ -50,3 +52,21 @@ def children(tmp_path):
         proc.kill()
     for proc in started:
         proc.wait()
+
+
+@pytest.fixture
+def spy_opens(monkeypatch):
+    """``spy_opens()`` records every path ``os.open`` is called with from then on; returns that list."""
+
+    def start():
+        opened = []
+        real_open = os.open
+
+        def spy(path, *args, **kwargs):
+            opened.append(str(path))
+            return real_open(path, *args, **kwargs)
+
+        monkeypatch.setattr(os, "open", spy)
+        return opened
+
+    return start

@@ -295,6 +295,56 @@ def test_use_hierarchy_zero_and_oom_kill_disable(tmp_path):
     assert predicted["procs"] == 2
 
 
+def test_only_the_victim_is_read_whole(tmp_path, monkeypatch, spy_opens):
+    proc = hybrid_tree(tmp_path)
+    before = _cgroups.read_cgroups(mountinfo(tmp_path, HYBRID_LINES), str(tmp_path / "cg"), str(proc), meminfo=MEMINFO)
+    opened = spy_opens()
+    result = _cgroups.read_cgroups(mountinfo(tmp_path, HYBRID_LINES), str(tmp_path / "cg"), str(proc), meminfo=MEMINFO)
+    monkeypatch.undo()
+    assert result == before
+    db, old = result["memory_cgroups"]
+    assert db["predicted_victim"] == dict(
+        db["predicted_victim"], pid=12, comm="p12", cmdline="p12", oom_score=666, oom_score_adj=100, cgroup="/", uid=0, user="root", state="S"
+    )
+    assert old["predicted_victim"]["cmdline"] == "p20"
+
+    def read(name):
+        return sorted(int(path.split(os.sep)[-2]) for path in opened if path.endswith(os.sep + name))
+
+    # Every member once for the ranking (the cache spans cgroups), the victims alone for the report.
+    assert read("status") == read("stat") == read("oom_score_adj") == [10, 11, 12, 20]
+    assert read("cmdline") == read("cgroup") == read("oom_score") == [12, 20]
+
+
+def test_a_victim_gone_before_its_report_gives_way_to_the_next(tmp_path, monkeypatch):
+    proc = hybrid_tree(tmp_path)
+    real_open = os.open
+
+    def gone(path, *args, **kwargs):
+        if str(path) == os.path.join(str(proc), "12", "cmdline"):
+            raise OSError(2, "No such file or directory", path)
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", gone)
+    db = _cgroups.read_cgroups(mountinfo(tmp_path, HYBRID_LINES), str(tmp_path / "cg"), str(proc), meminfo=MEMINFO)["memory_cgroups"][0]
+    assert db["predicted_victim"]["pid"] == 10
+    assert db["procs"] == 2
+
+
+def test_a_container_init_in_a_memcg_is_ranked(tmp_path):
+    """pid 1 with a nonzero oom_score is a container's init, which the kernel may kill."""
+    proc = tmp_path / "proc"
+    group = str(tmp_path / "g")
+    v1_cgroup(group, limit=str(1000 * PAGE), procs="1\n5\n")
+    make_proc(proc, 1, rss_pages=900, score=700)
+    make_proc(proc, 5, rss_pages=10)
+    entry = _cgroups.read_memcg(group, "v1", "/g")
+    assert _cgroups.predict_memcg_victim(group, entry, MEMINFO, str(proc))["predicted_victim"]["pid"] == 1
+    make_proc(tmp_path / "proc2", 1, rss_pages=900, score=0)
+    make_proc(tmp_path / "proc2", 5, rss_pages=10)
+    assert _cgroups.predict_memcg_victim(group, entry, MEMINFO, str(tmp_path / "proc2"))["predicted_victim"]["pid"] == 5
+
+
 def test_read_cgroups_unavailable(tmp_path):
     result = _cgroups.read_cgroups(str(tmp_path / "none"), str(tmp_path), str(tmp_path))
     assert result["available"] is False

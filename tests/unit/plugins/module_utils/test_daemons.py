@@ -212,6 +212,37 @@ def test_find_daemons_unreadable_proc(tmp_path):
     assert _daemons.find_daemons(("earlyoom",), str(tmp_path / "missing")) == {"earlyoom": []}
 
 
+def test_find_daemons_skips_the_vanished_and_other_names(tmp_path):
+    proc = tmp_path / "proc"
+    process(proc, 10, "earlyoom", ["earlyoom", "-m", "4"])
+    process(proc, 11, "earlyoom", ["earlyoom"])
+    os.remove(str(proc / "11" / "cmdline"))  # gone before its cmdline was read
+    process(proc, 12, "earlyoom-x", ["earlyoom-x"])
+    os.makedirs(str(proc / "13"))  # gone before its comm was read
+    process(proc, 14, "systemd", ["/lib/systemd/systemd", "--user"])
+    assert _daemons.find_daemons(("earlyoom", "systemd-oomd", "systemd"), str(proc)) == {
+        "earlyoom": [{"pid": 10, "argv": ["earlyoom", "-m", "4"]}],
+        "systemd-oomd": [],
+        "systemd": [{"pid": 14, "argv": ["/lib/systemd/systemd", "--user"]}],
+    }
+
+
+def test_read_daemons_takes_the_callers_pass_over_proc(tmp_path):
+    """With ``running`` (the caller's own pass found the daemons) /proc is not read again."""
+    root, proc = tmp_path / "root", tmp_path / "proc"
+    executable(root, "/usr/bin/earlyoom")
+    process(proc, 1, "systemd", ["/sbin/init"])
+    process(proc, 300, "earlyoom", ["/usr/bin/earlyoom", "-m", "5"])
+    runner = Runner({"-v": (0, "earlyoom 1.7\n", "")})
+    own = _daemons.read_daemons(runner, str(proc), str(root), search_path=["/usr/bin"])
+    running = _daemons.empty_running()
+    assert sorted(running) == sorted(_daemons.DAEMON_COMMS)
+    running.update(_daemons.find_daemons(_daemons.DAEMON_COMMS, str(proc)))
+    given = _daemons.read_daemons(runner, str(tmp_path / "no-proc"), str(root), search_path=["/usr/bin"], running=running)
+    assert given == own
+    assert given["earlyoom"]["pid"] == 300 and given["systemd"]["pid1"] is True
+
+
 def test_real_host():
     """This machine: whatever is installed, the reader must not raise and must agree with /proc."""
 

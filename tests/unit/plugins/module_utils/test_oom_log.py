@@ -6,12 +6,16 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import io
 import os
+import re
+import time
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from ansible_collections.oom.guard.plugins.module_utils import _oom_log
 from ansible_collections.oom.guard.plugins.module_utils._oom_log import (
     EVENT_KEYS,
     dedupe_events,
@@ -585,6 +589,124 @@ def test_records_across_the_read_blocks_of_big_inputs(filler, tmp_path):
     with open(str(path), "rb") as handle:
         assert parse_oom_events(handle, year=2026) == expected
     assert parse_kernel_log(text)["lines_scanned"] == text.count("\n")
+
+
+def _all_sources(text, **kwargs):
+    """parse_kernel_log of one text given as str, bytes, binary and text file objects and lines."""
+    lines = text.split("\n")
+    if not lines[-1]:
+        lines.pop()
+    return {
+        "str": parse_kernel_log(text, **kwargs),
+        "bytes": parse_kernel_log(text.encode("utf-8"), **kwargs),
+        "binary file": parse_kernel_log(io.BytesIO(text.encode("utf-8")), **kwargs),
+        "text file": parse_kernel_log(io.StringIO(text), **kwargs),
+        "lines": parse_kernel_log(lines, **kwargs),
+    }
+
+
+@pytest.mark.parametrize("chunk", [7, 64, 100, 4096])
+@pytest.mark.parametrize("ending", ["\n", ""])
+def test_read_blocks_of_any_size_give_the_same_result_as_lines(chunk, ending, monkeypatch):
+    # Small read blocks put block boundaries inside every kind of record: a header at the end of
+    # one block and its CPU line in the next, an earlyoom kill and its notes, a cut marker.
+    monkeypatch.setattr(_oom_log, "_CHUNK", chunk)
+    names = sorted(name for name in os.listdir(FIXTURES) if name.endswith(".log"))
+    text = "".join(fixture(name) for name in names)
+    text = text.rstrip("\n") + ending
+    results = _all_sources(text, boot_time=BOOT, year=2026, now=NOW)
+    expected = results.pop("lines")
+    assert expected["lines_scanned"] == text.count("\n") + (0 if text.endswith("\n") else 1)
+    assert len(expected["events"]) > 20
+    for source, result in results.items():
+        assert result == expected, source
+
+
+@pytest.mark.parametrize("text", ["", "\n", "a", "a\n", "a\nb", "\n\n\nx\n", "x" * 300 + "\n" + "y" * 5, ("z" * 30 + "\n") * 40])
+@pytest.mark.parametrize("chunk", [1, 16, 1 << 20])
+def test_lines_scanned_counts_newlines_of_every_source(text, chunk, monkeypatch):
+    monkeypatch.setattr(_oom_log, "_CHUNK", chunk)
+    lines = text.count("\n") + (1 if text and not text.endswith("\n") else 0)
+    for source, result in _all_sources(text).items():
+        assert result["lines_scanned"] == lines, source
+
+
+def test_escalation_far_from_its_kill_is_read_from_every_source():
+    text = (
+        'Apr 02 14:31:40 laptop earlyoom[812]: sending SIGTERM to process 2345 uid 1000 "x": oom_score 6, VmRSS 9 MiB\n'
+        + "Apr 02 14:31:40 laptop kernel: filler line of a busy log\n" * 400
+        + "Apr 02 14:31:41 laptop earlyoom[812]: escalating to SIGKILL after 0.5 seconds\n"
+    )
+    for source, result in _all_sources(text, year=2026).items():
+        assert [(e["pid"], e["signal"]) for e in result["events"]] == [(2345, "SIGKILL")], source
+
+
+def test_cpu_line_after_other_lines_of_the_report():
+    text = (
+        "[  10.000001] java invoked oom-killer: gfp_mask=0xcc0(GFP_KERNEL), order=0, oom_score_adj=0\n"
+        "[  10.000002] Task in /a killed as a result of limit of /a\n"
+        "[  10.000003] Mem-Info:\n"
+        "[  10.000004] CPU: 3 PID: 77 Comm: java Not tainted 4.4.0-1 #1\n"
+        "[  10.000005] Memory cgroup out of memory: Kill process 78 (java) score 990 or sacrifice child\n"
+        "[  10.000006] Killed process 78 (java) total-vm:4kB, anon-rss:2kB, file-rss:1kB\n"
+    )
+    for source, result in _all_sources(text).items():
+        assert [(e["pid"], e["invoker_comm"], e["invoker_pid"], e["task_memcg"], e["score"]) for e in result["events"]] == [(78, "java", 77, "/a", 990)], source
+
+
+def test_killed_pattern_groups_are_read_in_their_order():
+    # _killed reads match.groups() by position.
+    order = sorted(_oom_log._KILLED_RE.groupindex, key=_oom_log._KILLED_RE.groupindex.get)
+    assert order == ["reason", "pid", "uid6", "comm6", "comm", "uid7", "vm", "anon", "file", "shmem", "uid", "pgt", "adj"]
+
+
+# The summary pattern as first written, with lazy ".*?" gaps: _SUMMARY_RE must match as it does.
+LAZY_SUMMARY_RE = re.compile(
+    r"oom-kill:constraint=(?P<constraint>[A-Z_]+),.*?(?:,oom_memcg=(?P<oom_memcg>.*?)|,global_oom)?"
+    r"(?:,task_memcg=(?P<task_memcg>.*?))?,task=(?P<comm>.{0,64}),pid=(?P<pid>\d+),uid=(?P<uid>\d+)\s*$"
+)
+SUMMARY_PARTS = st.sampled_from(
+    [
+        "oom-kill:constraint=",
+        "CONSTRAINT_NONE",
+        "C_",
+        ",",
+        ",oom_memcg=",
+        "oom_memcg=",
+        ",global_oom",
+        ",task_memcg=",
+        ",task=",
+        "task=",
+        ",pid=",
+        ",uid=",
+        "7",
+        "/a",
+        "x",
+        " ",
+        "\r",
+        "\n",
+        "é",
+        "q" * 64,
+    ]
+)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.lists(SUMMARY_PARTS, max_size=24).map("".join), st.booleans())
+def test_summary_pattern_matches_as_the_lazy_one(text, with_prefix):
+    if with_prefix:
+        text = "oom-kill:constraint=CONSTRAINT_MEMCG," + text
+    fast = _oom_log._SUMMARY_RE.search(text) if _oom_log._SUMMARY_TAIL_RE.search(text) else None
+    lazy = LAZY_SUMMARY_RE.search(text)
+    assert (fast and (fast.span(), fast.groupdict())) == (lazy and (lazy.span(), lazy.groupdict()))
+
+
+def test_summary_line_of_many_keys_is_bounded():
+    # The lazy gaps backtrack for seconds over such a line; its missing end dismisses it at once.
+    line = "[ 1.0] oom-kill:constraint=CONSTRAINT_NONE" + ",oom_memcg=,task_memcg=" * 350
+    start = time.monotonic()
+    assert parse_kernel_log([line, line.encode()])["events"] == []
+    assert time.monotonic() - start < 1.0
 
 
 def test_kinds_selects_events():

@@ -227,6 +227,103 @@ def test_scan_critical_names_empty(tmp_path):
     assert scan(tmp_path, critical_names=[])["critical"] == []
 
 
+def _spy_opens(monkeypatch):
+    opened = []
+    real_open = os.open
+
+    def spy(path, *args, **kwargs):
+        opened.append(str(path))
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr(_procfs.os, "open", spy)
+    return opened
+
+
+def _daemon_tree(root):
+    make_proc(root, 1, comm="systemd", score=0, cmdline=b"/sbin/init\0splash\0")
+    make_proc(root, 2, comm="systemd", flags=0x00208040, score=0, rss_pages=0, cmdline=b"")  # a kthread of that name
+    make_proc(root, 40, comm="sshd", adj=-900, score=0, cgroup="0::/system.slice/ssh.service\n")
+    make_proc(root, 41, comm="sshd", adj=0, score=666, ppid=40, cgroup="0::/user.slice/session-3.scope\n")
+    make_proc(root, 300, comm="earlyoom", adj=-100, score=600, cmdline=b"/usr/bin/earlyoom\0-m\0005\0")
+    make_proc(root, 301, comm="systemd-oomd", score=666, cmdline=b"/lib/systemd/systemd-oomd\0")
+    make_proc(root, 302, comm="earlyoom-helper", score=666)
+    make_proc(root, 303, comm="bash", score=666)
+
+
+RUNNING_IN_DAEMON_TREE = {
+    "earlyoom": [{"pid": 300, "argv": ["/usr/bin/earlyoom", "-m", "5"]}],
+    "systemd-oomd": [{"pid": 301, "argv": ["/lib/systemd/systemd-oomd"]}],
+    "systemd": [{"pid": 1, "argv": ["/sbin/init", "splash"]}, {"pid": 2, "argv": []}],
+}
+
+
+def test_scan_finds_the_daemons_in_the_same_pass(tmp_path, monkeypatch):
+    _daemon_tree(tmp_path)
+    running = {"earlyoom": [], "systemd-oomd": [], "systemd": []}
+    opened = _spy_opens(monkeypatch)
+    result = scan(tmp_path, top=3, critical_names=["sshd", "systemd"], running=running)
+    monkeypatch.undo()
+    assert running == RUNNING_IN_DAEMON_TREE
+    assert [(entry["pid"], entry["comm"]) for entry in result["critical"]] == [(1, "systemd"), (40, "sshd"), (41, "sshd")]
+    # One pass: every comm read once; cmdline read for the daemons and the reported processes only.
+    comm_reads = sorted(path for path in opened if path.endswith("/comm"))
+    assert comm_reads == sorted("%s/%d/comm" % (tmp_path, pid) for pid in (1, 2, 40, 41, 300, 301, 302, 303))
+    reported = set(entry["pid"] for entry in result["top"] + result["protected"])
+    cmdline_pids = set(int(path.split(os.sep)[-2]) for path in opened if path.endswith("/cmdline"))
+    assert cmdline_pids == reported | {1, 2, 300, 301}
+    # The daemons change nothing the scan reports.
+    plain = scan(tmp_path, top=3, critical_names=["sshd", "systemd"])
+    assert result == plain
+
+
+def test_find_processes_reads_only_comm_of_the_others(tmp_path, monkeypatch):
+    _daemon_tree(tmp_path)
+    running = {"earlyoom": [], "systemd-oomd": [], "systemd": []}
+    opened = _spy_opens(monkeypatch)
+    critical = _procfs.find_processes(str(tmp_path), critical_names=["sshd", "systemd", "dockerd"], running=running)
+    monkeypatch.undo()
+    assert running == RUNNING_IN_DAEMON_TREE
+    # The same entries as the scan's own pass gives.
+    assert critical == scan(tmp_path, critical_names=["sshd", "systemd", "dockerd"])["critical"]
+    assert [entry["pid"] for entry in critical] == [1, 40, 41]
+    # No score is read, and a process of no wanted name costs one read of its comm.
+    assert not [path for path in opened if "oom_score" in path.split(os.sep)[-1] and path.split(os.sep)[-2] in ("302", "303")]
+    assert sorted(path.split(os.sep)[-1] for path in opened if path.split(os.sep)[-2] in ("302", "303")) == ["comm", "comm"]
+
+
+def test_find_processes_matches_a_full_read_of_every_process(tmp_path):
+    """The comm pass finds what reading every process's stat finds (the former way)."""
+    _daemon_tree(tmp_path)
+    make_proc(tmp_path, 500, comm="my postgres (x)", score=666)
+    names = ["sshd", "systemd", "my postgres (x)"]
+    expected = []
+    for record in _procfs.iter_processes(str(tmp_path), fields=("stat", "oom_score_adj")):
+        if record["comm"] in names and not record["kthread"]:
+            unit = _procfs.read_process(record["pid"], str(tmp_path), ("cgroup",))["unit"]
+            expected.append({"pid": record["pid"], "ppid": record["ppid"], "comm": record["comm"], "oom_score_adj": record["oom_score_adj"], "unit": unit})
+    assert _procfs.find_processes(str(tmp_path), critical_names=names) == expected
+    assert [entry["pid"] for entry in expected] == [1, 40, 41, 500]
+
+
+def test_find_processes_skips_the_unreadable_and_the_vanished(tmp_path):
+    _daemon_tree(tmp_path)
+    os.makedirs(os.path.join(str(tmp_path), "7"))  # vanished before its comm was read
+    os.remove(os.path.join(str(tmp_path), "301", "cmdline"))  # vanished before its cmdline was read
+    os.remove(os.path.join(str(tmp_path), "41", "stat"))  # vanished before its stat was read
+    running = {"systemd-oomd": []}
+    assert [entry["pid"] for entry in _procfs.find_processes(str(tmp_path), critical_names=["sshd"], running=running)] == [40]
+    assert running == {"systemd-oomd": []}
+    assert _procfs.find_processes(str(tmp_path)) is None
+    with pytest.raises(OSError):
+        _procfs.find_processes(str(tmp_path / "missing"), critical_names=["sshd"])
+
+
+def test_scan_unreadable_proc_root_leaves_running_alone(tmp_path):
+    running = {"earlyoom": []}
+    assert scan(tmp_path / "missing", critical_names=["sshd"], running=running)["available"] is False
+    assert running == {"earlyoom": []}
+
+
 def test_scan_tie_goes_to_the_latest_started(tmp_path):
     # The kernel replaces its choice on equal points, so the task found later in for_each_process
     # (creation order) wins: later start time, then higher pid.
@@ -289,19 +386,12 @@ def test_scan_counts_vanished_and_unreadable(tmp_path, monkeypatch):
     assert [entry["pid"] for entry in result["top"]] == [10]
 
 
-def test_scan_large_level_reads_status_only_for_possible_winners(tmp_path, monkeypatch):
+def test_scan_large_level_reads_status_only_for_possible_winners(tmp_path, spy_opens):
     for pid in range(100, 160):
         make_proc(tmp_path, pid, rss_pages=100 + pid % 3)
     make_proc(tmp_path, 200, rss_pages=500, swap_kb=0)
     make_proc(tmp_path, 201, rss_pages=450, pte_kb=4 * 200)  # page tables make it the worst
-    opened = []
-    real = os.open
-
-    def spy(path, *args, **kwargs):
-        opened.append(str(path))
-        return real(path, *args, **kwargs)
-
-    monkeypatch.setattr(os, "open", spy)
+    opened = spy_opens()
     result = scan(tmp_path, top=1)
     assert result["predicted_victim"]["pid"] == 201
     assert result["predicted_victim"]["badness"] == 450 + 200

@@ -156,3 +156,45 @@ def test_real_memcg_kills_on_this_machine_are_reported(monkeypatch):
     repeat = [f for f in oom["findings"] if f["id"] == "repeat_victim" and f["evidence"]["comm"] == "oomguard-ut"]
     assert len(repeat) == 1
     assert {pid for pid, _code in kills} <= set(repeat[0]["evidence"]["pids"])
+
+
+def _comm_reads(monkeypatch):
+    """Record every /proc/<pid>/comm opened (by pid) while the module runs."""
+    reads = []
+    real_open = os.open
+
+    def spy(path, *args, **kwargs):
+        parts = str(path).split("/")
+        if len(parts) == 4 and parts[1] == "proc" and parts[2].isdigit() and parts[3] == "comm":
+            reads.append(int(parts[2]))
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", spy)
+    return reads
+
+
+@pytest.mark.parametrize("sections", [["all"], ["findings", "daemons"], ["daemons"], ["findings"]])
+def test_one_pass_over_proc_serves_processes_findings_and_daemons(monkeypatch, tmp_path, sections):
+    log = tmp_path / "kern.log"
+    log.write_text("")
+    reads = _comm_reads(monkeypatch)
+    result = _run(monkeypatch, sections=sections, log_file=str(log))
+    assert result["failed"] is False
+    assert reads and len(reads) == len(set(reads))
+    if "daemons" in result["ansible_facts"]["oom"]["sections"]:
+        with open("/proc/1/comm") as handle:
+            assert result["ansible_facts"]["oom"]["daemons"]["systemd"]["pid1"] is (handle.read().strip() == "systemd" or os.path.isdir("/run/systemd/system"))
+
+
+@pytest.mark.parametrize("sections", [["findings"], ["processes", "findings"]])
+def test_an_unprotected_critical_child_is_found(monkeypatch, sections):
+    child = psutil.Popen(["sleep", "30"])
+    try:
+        result = _run(monkeypatch, sections=sections, critical_processes=["sleep"])
+        oom = result["ansible_facts"]["oom"]
+        mine = [f for f in oom["findings"] if f["id"] == "critical_process_unprotected" and f["evidence"]["pid"] == child.pid]
+        assert len(mine) == 1
+        assert mine[0]["evidence"]["comm"] == "sleep" and mine[0]["evidence"]["oom_score_adj"] == 0
+    finally:
+        child.kill()
+        child.wait()

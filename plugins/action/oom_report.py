@@ -1,0 +1,194 @@
+# -*- coding: utf-8 -*-
+# Copyright: oom.guard contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""oom.guard.oom_report: the fleet report's files, written on the controller in one step.
+
+Runs entirely in the controller's worker process: no module is shipped anywhere, so a fleet of any
+size costs one task, not one module run per file and per host (which was most of the audit's time).
+Documentation: plugins/modules/oom_report.py.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import os
+import re
+import tempfile
+
+from collections.abc import Mapping
+
+from ansible.errors import AnsibleActionFail
+from ansible.module_utils.common.text.converters import to_bytes, to_native, to_text
+from ansible.plugins.action import ActionBase
+from ansible.plugins.filter.core import to_nice_json
+
+from ansible_collections.oom.guard.plugins.module_utils._oom_fleet import _facts_of, _plain, fleet_summary
+
+FORMATS = ("json", "facts")
+# Plain file names: no directory part, not hidden, no NUL; what every filesystem takes.
+_NAME = re.compile(r"^[^/\x00.][^/\x00]*$")
+_MAX_NAME = 255
+
+ARGUMENT_SPEC = {
+    "dest": {"type": "path", "required": True},
+    "hosts": {"type": "list", "elements": "str"},
+    "formats": {"type": "list", "elements": "str", "choices": list(FORMATS), "default": list(FORMATS)},
+    "files": {"type": "dict", "default": {}},
+    "summary": {"type": "dict"},
+    "top": {"type": "int", "default": 10},
+    "max_buckets": {"type": "int", "default": 48},
+    "mode": {"type": "raw", "default": "0644"},
+}
+
+
+def _mode(value):
+    """An octal mode as a string (V(0644)) or an int; only permission bits."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        mode = value
+    else:
+        text = to_text(value).strip()
+        if not re.match(r"^0?[0-7]{3,4}$", text):
+            raise AnsibleActionFail("mode: expected an octal file mode such as '0644', got %r" % (value,))
+        mode = int(text, 8)
+    if mode < 0 or mode > 0o7777:
+        raise AnsibleActionFail("mode: expected an octal file mode such as '0644', got %r" % (value,))
+    return mode
+
+
+def _check_name(option, name):
+    if not isinstance(name, str) or not _NAME.match(name) or len(to_bytes(name)) > _MAX_NAME:
+        raise AnsibleActionFail(
+            "%s: %r is not a usable file name: expected a plain name (no '/', not starting with '.', no NUL, at most %d bytes)" % (option, name, _MAX_NAME)
+        )
+
+
+def _read(path):
+    try:
+        with open(path, "rb") as handle:
+            return handle.read()
+    except FileNotFoundError:
+        return None
+
+
+def _stage(directory, name, data, mode):
+    """A temporary file beside the target holding ``data`` (fsynced, with ``mode``): its path."""
+    fd, tmp = tempfile.mkstemp(prefix=".%s." % name, suffix=".tmp", dir=directory)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, mode)
+    except BaseException:
+        os.unlink(tmp)
+        raise
+    return tmp
+
+
+class ActionModule(ActionBase):
+    TRANSFERS_FILES = False
+    _requires_connection = False
+    _VALID_ARGS = frozenset(ARGUMENT_SPEC)
+
+    def run(self, tmp=None, task_vars=None):
+        task_vars = task_vars or {}
+        result = super(ActionModule, self).run(tmp, task_vars)
+        del tmp
+        validation, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
+        del validation
+        try:
+            return dict(result, **self._run(args, task_vars))
+        except AnsibleActionFail as exc:
+            result.update(failed=True, msg=to_text(exc.message))
+            return result
+
+    def _run(self, args, task_vars):
+        check_mode = bool(self._task.check_mode)
+        dest = os.path.abspath(os.path.expanduser(args["dest"]))
+        mode = _mode(args["mode"])
+        if args["top"] < 0:
+            raise AnsibleActionFail("top: expected 0 or more, got %d" % args["top"])
+        if args["max_buckets"] < 1:
+            raise AnsibleActionFail("max_buckets: expected 1 or more, got %d" % args["max_buckets"])
+        hostvars = task_vars.get("hostvars") or {}
+        hosts = args["hosts"]
+        if hosts is None:
+            hosts = list(task_vars.get("ansible_play_hosts_all") or [])
+        summary = args["summary"]
+        if summary is None:
+            summary = fleet_summary(hostvars, hosts=hosts, top=args["top"], max_buckets=args["max_buckets"])
+
+        # Every name and every text first: bad input fails before anything is written.
+        wanted = {}
+        for name, content in args["files"].items():
+            _check_name("files", name)
+            if not isinstance(content, str):
+                raise AnsibleActionFail("files: the content of %r must be a string (rendered text), got %s" % (name, type(content).__name__))
+            wanted[name] = to_bytes(content, errors="surrogate_or_strict")
+        if "json" in args["formats"]:
+            if "report.json" in wanted:
+                raise AnsibleActionFail("files: report.json is written from the summary with formats=[json]; drop one of them")
+            wanted["report.json"] = to_bytes(to_nice_json(_plain(summary), indent=2) + "\n")
+        skipped = []
+        if "facts" in args["formats"]:
+            for host in hosts:
+                _check_name("hosts", host)
+                name = "%s.json" % host
+                facts = _facts_of(hostvars[host]) if host in hostvars else None
+                if not isinstance(facts, Mapping):
+                    skipped.append(host)
+                    continue
+                if name in wanted:
+                    raise AnsibleActionFail("hosts: %s.json would overwrite files: %s" % (host, name))
+                wanted[name] = to_bytes(to_nice_json(_plain(facts), indent=2) + "\n")
+
+        files = []
+        changed_names = []
+        for name in sorted(wanted):
+            path = os.path.join(dest, name)
+            if os.path.isdir(path) or os.path.islink(path):
+                raise AnsibleActionFail("dest: %s is a directory or a symbolic link, not a report file; remove it or pick another dest" % path)
+            try:
+                before = _read(path)
+            except OSError as exc:
+                raise AnsibleActionFail("dest: cannot read %s: %s" % (path, to_native(exc.strerror or exc))) from exc
+            changed = before != wanted[name]
+            files.append({"name": name, "path": path, "changed": changed})
+            if changed:
+                changed_names.append(name)
+
+        if not check_mode:
+            self._write(dest, wanted, changed_names, mode)
+        return {
+            "changed": bool(changed_names),
+            "dest": dest,
+            "files": files,
+            "written": [] if check_mode else changed_names,
+            "skipped_hosts": skipped,
+            "totals": summary.get("totals") if isinstance(summary, Mapping) else None,
+        }
+
+    @staticmethod
+    def _write(dest, wanted, names, mode):
+        """Stage every changed file first, then rename them into place: a failure while writing
+        (a full disk, a read-only directory) leaves every old file as it was."""
+        if not names:
+            if not os.path.isdir(dest):
+                raise AnsibleActionFail("dest: %s is not a directory" % dest)
+            return
+        try:
+            os.makedirs(dest, 0o755, exist_ok=True)
+        except OSError as exc:
+            raise AnsibleActionFail("dest: cannot create %s: %s" % (dest, to_native(exc.strerror or exc))) from exc
+        staged = []
+        try:
+            for name in names:
+                staged.append((_stage(dest, name, wanted[name], mode), os.path.join(dest, name)))
+        except OSError as exc:
+            for tmp, _path in staged:
+                os.unlink(tmp)
+            failed = names[len(staged)]
+            raise AnsibleActionFail("dest: cannot write %s in %s: %s (no report file was changed)" % (failed, dest, to_native(exc.strerror or exc))) from exc
+        for tmp, path in staged:
+            os.replace(tmp, path)

@@ -1,0 +1,225 @@
+# -*- coding: utf-8 -*-
+# Copyright: oom.guard contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""oom.guard.oom_report: the action plugin against real hostvars holding real OOM facts (gathered
+on this machine by oom_facts), on a real filesystem (a full tmpfs for the failure case)."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import copy
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import types
+
+import pytest
+from ansible.inventory.manager import InventoryManager
+from ansible.parsing.dataloader import DataLoader
+from ansible.playbook.play_context import PlayContext
+from ansible.playbook.task import Task
+from ansible.template import Templar
+from ansible.vars.hostvars import HostVars
+from ansible.vars.manager import VariableManager
+
+from ansible_collections.oom.guard.plugins.action.oom_report import ActionModule
+from ansible_collections.oom.guard.plugins.module_utils._oom_fleet import fleet_summary
+
+HOSTS = ["web1", "db1", "nofacts1"]
+
+
+@pytest.fixture(scope="module")
+def real_facts():
+    """This machine's OOM facts, as the module returns them (every section)."""
+    done = subprocess.run(
+        [sys.executable, "-m", "ansible_collections.oom.guard.plugins.modules.oom_facts"],
+        input=json.dumps({"ANSIBLE_MODULE_ARGS": {"since": "30d"}}),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    result = json.loads(done.stdout)
+    assert not result.get("failed"), result
+    return result["ansible_facts"]["oom"]
+
+
+@pytest.fixture
+def task_vars(real_facts):
+    """Real hostvars: web1 and db1 hold OOM facts (db1's collected at another time), nofacts1 none."""
+    loader = DataLoader()
+    inventory = InventoryManager(loader=loader, sources=[",".join(HOSTS) + ","])
+    variables = VariableManager(loader=loader, inventory=inventory)
+    other = copy.deepcopy(real_facts)
+    other["collected_at"] = "2026-01-02T03:04:05Z"
+    variables.set_host_facts("web1", {"oom": real_facts})
+    variables.set_host_facts("db1", {"oom": other})
+    hostvars = HostVars(inventory=inventory, variable_manager=variables, loader=loader)
+    return {"hostvars": hostvars, "ansible_play_hosts_all": list(HOSTS)}
+
+
+def run(args, task_vars, check_mode=False):
+    task = Task()
+    task.args = args
+    task.check_mode = check_mode
+    loader = DataLoader()
+    connection = types.SimpleNamespace(_shell=types.SimpleNamespace(tmpdir=None))
+    action = ActionModule(task, connection, PlayContext(), loader, Templar(loader=loader), None)
+    return action.run(task_vars=task_vars)
+
+
+def tree(path):
+    """{name: (sha256, inode, mtime_ns)} of a directory, or None when it is missing."""
+    if not os.path.isdir(str(path)):
+        return None
+    found = {}
+    for name in sorted(os.listdir(str(path))):
+        full = os.path.join(str(path), name)
+        with open(full, "rb") as handle:
+            digest = hashlib.sha256(handle.read()).hexdigest()
+        stat = os.stat(full)
+        found[name] = (digest, stat.st_ino, stat.st_mtime_ns)
+    return found
+
+
+def test_writes_the_summary_and_each_hosts_facts(tmp_path, task_vars, real_facts):
+    dest = tmp_path / "report" / "nested"
+    result = run({"dest": str(dest)}, task_vars)
+    assert not result.get("failed"), result
+    assert result["changed"] is True
+    assert sorted(os.listdir(str(dest))) == ["db1.json", "report.json", "web1.json"]
+    assert result["written"] == ["db1.json", "report.json", "web1.json"]
+    assert result["skipped_hosts"] == ["nofacts1"]
+    assert [entry["name"] for entry in result["files"]] == ["db1.json", "report.json", "web1.json"]
+    assert oct(os.stat(str(dest / "web1.json")).st_mode & 0o777) == "0o644"
+    assert oct(os.stat(str(dest)).st_mode & 0o777) == "0o755"
+    # Each host's file is its full facts, as to_nice_json(indent=2) writes them, with a final newline.
+    text = (dest / "web1.json").read_text()
+    assert text.endswith("}\n") and text.startswith('{\n  "')
+    assert json.loads(text) == json.loads(json.dumps(real_facts))
+    # The summary is computed from hostvars when not given: every host, the one without facts unknown.
+    report = json.loads((dest / "report.json").read_text())
+    expected = fleet_summary({"web1": real_facts, "db1": json.loads((dest / "db1.json").read_text())}, hosts=HOSTS)
+    assert report == json.loads(json.dumps(expected))
+    assert report["totals"]["hosts"] == 3 and report["totals"]["by_status"]["unknown"] == 1
+    assert result["totals"]["hosts"] == 3
+    assert json.loads((dest / "db1.json").read_text())["collected_at"] == "2026-01-02T03:04:05Z"
+
+
+def test_a_second_run_changes_nothing_and_rewrites_nothing(tmp_path, task_vars):
+    dest = tmp_path / "report"
+    files = {"report.html": "<html>ok</html>\n", "report.md": "# ok\n"}
+    assert run({"dest": str(dest), "files": files}, task_vars)["changed"] is True
+    before = tree(dest)
+    again = run({"dest": str(dest), "files": files}, task_vars)
+    assert again["changed"] is False and again["written"] == []
+    assert tree(dest) == before  # same content, same inodes, same mtimes
+    # One changed input rewrites that file only.
+    changed = run({"dest": str(dest), "files": dict(files, **{"report.md": "# changed\n"})}, task_vars)
+    assert changed["written"] == ["report.md"]
+    after = tree(dest)
+    assert after["report.md"] != before["report.md"]
+    assert dict((k, v) for k, v in after.items() if k != "report.md") == dict((k, v) for k, v in before.items() if k != "report.md")
+
+
+def test_check_mode_writes_nothing(tmp_path, task_vars):
+    dest = tmp_path / "report"
+    result = run({"dest": str(dest)}, task_vars, check_mode=True)
+    assert result["changed"] is True and result["written"] == []
+    assert all(entry["changed"] for entry in result["files"])
+    assert not dest.exists()
+    run({"dest": str(dest)}, task_vars)
+    before = tree(dest)
+    result = run({"dest": str(dest), "files": {"extra.txt": "x"}}, task_vars, check_mode=True)
+    assert [entry["name"] for entry in result["files"] if entry["changed"]] == ["extra.txt"]
+    assert tree(dest) == before
+
+
+def test_formats_hosts_summary_and_mode(tmp_path, task_vars):
+    dest = tmp_path / "report"
+    summary = {"schema": 1, "totals": {"hosts": 7}}
+    result = run({"dest": str(dest), "formats": ["json"], "hosts": ["db1"], "summary": summary, "mode": "0600"}, task_vars)
+    assert sorted(os.listdir(str(dest))) == ["report.json"]
+    assert json.loads((dest / "report.json").read_text()) == summary
+    assert result["totals"] == {"hosts": 7}
+    assert oct(os.stat(str(dest / "report.json")).st_mode & 0o777) == "0o600"
+    run({"dest": str(dest), "formats": ["facts"], "hosts": ["db1"], "mode": 0o640}, task_vars)
+    assert sorted(os.listdir(str(dest))) == ["db1.json", "report.json"]
+    assert oct(os.stat(str(dest / "db1.json")).st_mode & 0o777) == "0o640"
+    # A relative dest is taken from the current directory.
+    here = os.getcwd()
+    try:
+        os.chdir(str(tmp_path))
+        result = run({"dest": "rel", "formats": ["json"]}, task_vars)
+    finally:
+        os.chdir(here)
+    assert result["dest"] == str(tmp_path / "rel") and (tmp_path / "rel" / "report.json").exists()
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        ({"files": {"../escape.html": "x"}}, "files: '../escape.html' is not a usable file name"),
+        ({"files": {".hidden": "x"}}, "files: '.hidden' is not a usable file name"),
+        ({"files": {"a/b.html": "x"}}, "files: 'a/b.html' is not a usable file name"),
+        ({"files": {"x" * 256: "x"}}, "at most 255 bytes"),
+        ({"files": {"report.html": ["not", "text"]}}, "files: the content of 'report.html' must be a string"),
+        ({"files": {"report.json": "{}"}}, "report.json is written from the summary"),
+        ({"files": {"web1.json": "{}"}, "formats": ["facts"]}, "hosts: web1.json would overwrite files: web1.json"),
+        ({"hosts": ["web1", "../../etc/x"]}, "hosts: '../../etc/x' is not a usable file name"),
+        ({"formats": ["html"]}, "formats"),
+        ({"mode": "rw-r--r--"}, "mode: expected an octal file mode such as '0644'"),
+        ({"mode": "99999"}, "mode: expected an octal file mode such as '0644'"),
+        ({"top": -1}, "top: expected 0 or more"),
+        ({"max_buckets": 0}, "max_buckets: expected 1 or more"),
+        ({"colour": "red"}, "colour"),
+    ],
+)
+def test_bad_input_fails_naming_the_option_and_changes_nothing(tmp_path, task_vars, args, message):
+    dest = tmp_path / "report"
+    run({"dest": str(dest), "files": {"keep.txt": "old\n"}}, task_vars)
+    before = tree(dest)
+    try:
+        result = run(dict({"dest": str(dest)}, **args), task_vars)
+    except Exception as exc:  # ActionBase refuses unknown options by raising
+        result = {"failed": True, "msg": str(exc)}
+    assert result.get("failed") is True, result
+    assert message in result["msg"]
+    assert tree(dest) == before
+
+
+def test_a_directory_in_place_of_a_report_file_fails_first(tmp_path, task_vars):
+    dest = tmp_path / "report"
+    run({"dest": str(dest), "formats": ["facts"]}, task_vars)
+    (dest / "report.json").mkdir()
+    before = tree_names = sorted(os.listdir(str(dest)))
+    result = run({"dest": str(dest)}, task_vars)
+    assert result["failed"] and "report.json is a directory or a symbolic link" in result["msg"]
+    assert sorted(os.listdir(str(dest))) == before == tree_names
+
+
+@pytest.fixture
+def full_tmpfs(tmp_path):
+    """A 64 KiB tmpfs (real ENOSPC); unmounted afterwards."""
+    mount = tmp_path / "small"
+    mount.mkdir()
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(mount)], capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        pytest.skip("cannot mount a tmpfs here: %s" % done.stderr.strip())
+    try:
+        yield mount
+    finally:
+        subprocess.run(["umount", "-l", str(mount)], check=False)
+
+
+def test_a_full_disk_leaves_every_old_file_and_no_temporary_file(full_tmpfs, task_vars):
+    small = {"report.html": "old html\n", "report.md": "old md\n"}
+    assert run({"dest": str(full_tmpfs), "formats": [], "files": small}, task_vars)["changed"]
+    before = tree(full_tmpfs)
+    # Both files change; the second does not fit: neither is replaced.
+    big = {"report.html": "new html\n", "report.md": "x" * (200 * 1024)}
+    result = run({"dest": str(full_tmpfs), "formats": [], "files": big}, task_vars)
+    assert result["failed"] and "No space left on device" in result["msg"] and "no report file was changed" in result["msg"]
+    assert tree(full_tmpfs) == before  # no .tmp left over, old contents, old inodes
