@@ -44,6 +44,8 @@ _ANSIBLE_DOCS = "https://docs.ansible.com/projects/ansible/latest/"
 _ANSIBLE_DOCSITE_LABELS = {
     "common_return_values": "reference_appendices/common_return_values.html",
     "ansible_configuration_settings": "reference_appendices/config.html",
+    # "This module has a corresponding action plugin" (oom.guard.oom_report)
+    "action_plugins": "plugins/action.html",
 }
 
 
