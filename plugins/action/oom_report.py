@@ -14,6 +14,7 @@ __metaclass__ = type
 
 import os
 import re
+import stat
 import tempfile
 
 from collections.abc import Mapping
@@ -63,6 +64,21 @@ def _check_name(option, name):
         )
 
 
+def _check_dest(dest):
+    """Fail unless ``dest`` is a directory or missing (created when there is something to write):
+    a path that cannot be the report directory is an error even with nothing to write."""
+    try:
+        is_dir = stat.S_ISDIR(os.stat(dest).st_mode)
+    except FileNotFoundError:
+        if os.path.islink(dest):
+            raise AnsibleActionFail("dest: %s is a symbolic link to nothing; remove it or pick another dest" % dest) from None
+        return
+    except OSError as exc:
+        raise AnsibleActionFail("dest: cannot use %s: %s" % (dest, to_native(exc.strerror or exc))) from exc
+    if not is_dir:
+        raise AnsibleActionFail("dest: %s is not a directory" % dest)
+
+
 def _read(path):
     try:
         with open(path, "rb") as handle:
@@ -105,6 +121,9 @@ class ActionModule(ActionBase):
 
     def _run(self, args, task_vars):
         check_mode = bool(self._task.check_mode)
+        if not args["dest"]:
+            # abspath('') is the current directory: an unset variable must not write the report there.
+            raise AnsibleActionFail("dest: expected the report directory, got an empty path")
         dest = os.path.abspath(os.path.expanduser(args["dest"]))
         mode = _mode(args["mode"])
         if args["top"] < 0:
@@ -114,7 +133,9 @@ class ActionModule(ActionBase):
         hostvars = task_vars.get("hostvars") or {}
         hosts = args["hosts"]
         if hosts is None:
-            hosts = list(task_vars.get("ansible_play_hosts_all") or [])
+            hosts = task_vars.get("ansible_play_hosts_all") or []
+        # A host listed twice (a union of groups) is one host of the report, with one file.
+        hosts = list(dict.fromkeys(hosts))
         summary = args["summary"]
         if summary is None:
             summary = fleet_summary(hostvars, hosts=hosts, top=args["top"], max_buckets=args["max_buckets"])
@@ -140,9 +161,11 @@ class ActionModule(ActionBase):
                     skipped.append(host)
                     continue
                 if name in wanted:
-                    raise AnsibleActionFail("hosts: %s.json would overwrite files: %s" % (host, name))
+                    other = "the summary's report.json (formats=[json])" if name == "report.json" and "json" in args["formats"] else "files: %s" % name
+                    raise AnsibleActionFail("hosts: %s.json would overwrite %s" % (host, other))
                 wanted[name] = to_bytes(to_nice_json(_plain(facts), indent=2) + "\n")
 
+        _check_dest(dest)
         files = []
         changed_names = []
         for name in sorted(wanted):
@@ -172,10 +195,9 @@ class ActionModule(ActionBase):
     @staticmethod
     def _write(dest, wanted, names, mode):
         """Stage every changed file first, then rename them into place: a failure while writing
-        (a full disk, a read-only directory) leaves every old file as it was."""
+        (a full disk, a read-only directory) leaves every old file as it was. With nothing to
+        write, nothing is done: a missing dest is not created."""
         if not names:
-            if not os.path.isdir(dest):
-                raise AnsibleActionFail("dest: %s is not a directory" % dest)
             return
         try:
             os.makedirs(dest, 0o755, exist_ok=True)

@@ -196,36 +196,21 @@ _EVENT_TEMPLATE = dict.fromkeys(EVENT_KEYS)
 
 
 class _Record(object):
-    """One open kernel OOM report of one host."""
+    """One open kernel OOM report of one host. The class attributes are the defaults, so that
+    opening a record (once per report) runs no __init__; an instance sets only what it saw."""
 
-    __slots__ = (
-        "constraint",
-        "has_header",
-        "invoker_comm",
-        "invoker_pid",
-        "oom_memcg",
-        "scope",
-        "sel",
-        "stamp",
-        "summary",
-        "task_memcg",
-        "time",
-        "time_raw",
-    )
-
-    def __init__(self):
-        self.invoker_comm = None
-        self.invoker_pid = None
-        self.scope = None
-        self.constraint = None
-        self.oom_memcg = None
-        self.task_memcg = None
-        self.sel = None
-        self.summary = None
-        self.time_raw = None
-        self.time = None
-        self.stamp = None
-        self.has_header = False
+    invoker_comm = None
+    invoker_pid = None
+    scope = None
+    constraint = None
+    oom_memcg = None
+    task_memcg = None
+    sel = None
+    summary = None
+    time_raw = None
+    time = None
+    stamp = None
+    has_header = False
 
 
 class _Line(object):
@@ -581,7 +566,8 @@ class _Parser(object):
             match = _INVOKED_RE.match(body)
             if match:
                 host = line.host
-                self._flush(host)
+                if host in self.records:
+                    self._flush(host)
                 record = self.records[host] = _Record()
                 record.stamp = line.stamp
                 record.has_header = True
@@ -693,6 +679,8 @@ class _Parser(object):
 
     # -- dispatch -----------------------------------------------------------------------------
     def candidate(self, text):
+        """A line that holds a marker. It can also be the CPU line a report waits for, when the
+        invoker's name holds a marker (``killall``, ``fill``, ``dryrun``): that is read too."""
         if len(text) > _MAX_LINE:
             text = text[:_MAX_LINE]
         for phrase in _PHRASES:
@@ -700,19 +688,22 @@ class _Parser(object):
                 break
         else:
             if "dryrun" not in text:
+                if self.awaiting_cpu and ("CPU:" in text or "Pid:" in text):
+                    self.cpu_candidate(text)
                 return
         line = _parse_prefix(text.rstrip("\r\n"), self.clock)
         prog = line.prog
-        if prog == "kernel":
-            self._kernel(line)
-            return
-        if prog is None:
+        kernel = prog is None or prog == "kernel"
+        if kernel:
             self._kernel(line)
         body = line.body
-        if (prog is None or prog == "earlyoom") and ("SIG" in body or "dryrun" in body):
-            self._earlyoom(line)
-        elif (prog is None or prog == "systemd-oomd") and " due to " in body:
-            self._oomd(line)
+        if prog != "kernel":
+            if (prog is None or prog == "earlyoom") and ("SIG" in body or "dryrun" in body):
+                self._earlyoom(line)
+            elif (prog is None or prog == "systemd-oomd") and " due to " in body:
+                self._oomd(line)
+        if kernel and self.awaiting_cpu and ("CPU:" in body or "Pid:" in body):
+            self._cpu(line)
 
     def cpu_candidate(self, text):
         if len(text) > _MAX_LINE:

@@ -61,10 +61,17 @@ _USERS = {}
 
 
 def read_bytes(path, size=8192):
-    """One read of a /proc file (procfs returns a small file whole in one read)."""
+    """A /proc file in one read (procfs returns a small file whole), unless it fills ``size``.
+
+    A file that fills it is read to its end: /proc/<pid>/status lists every supplementary group
+    before VmRSS, so a process in several hundred groups has a status of more than 8 KiB.
+    """
     fd = os.open(path, os.O_RDONLY)
     try:
-        return os.read(fd, size)
+        data = os.read(fd, size)
+        if len(data) < size:
+            return data
+        return _read_rest(fd, [data])
     finally:
         os.close(fd)
 
@@ -72,14 +79,17 @@ def read_bytes(path, size=8192):
 def read_all_bytes(path):
     fd = os.open(path, os.O_RDONLY)
     try:
-        chunks = []
-        while True:
-            chunk = os.read(fd, 65536)
-            if not chunk:
-                return b"".join(chunks)
-            chunks.append(chunk)
+        return _read_rest(fd, [])
     finally:
         os.close(fd)
+
+
+def _read_rest(fd, chunks):
+    while True:
+        chunk = os.read(fd, 65536)
+        if not chunk:
+            return b"".join(chunks)
+        chunks.append(chunk)
 
 
 def user_name(uid):
@@ -110,17 +120,22 @@ def comm_keys(names):
     return dict((name.encode("utf-8", "surrogateescape"), name) for name in names)
 
 
+def _wanted_names(critical_names, running):
+    """The command names one pass looks for: ``critical_names``, then the names of ``running``."""
+    return list(critical_names or ()) + list(running or ())
+
+
 def find_by_comm(names, proc_root="/proc"):
     """[(pid, name)] of the processes whose comm is one of ``names``, ascending pid.
 
     One small read (/proc/<pid>/comm) per process; a process that vanished or cannot be read is
-    left out. Raises OSError when proc_root cannot be listed.
+    left out. Raises OSError when proc_root cannot be listed; with no names it is not listed.
     """
     keys = comm_keys(names)
+    if not keys:
+        return []
     pids = list_pids(proc_root)
     found = []
-    if not keys:
-        return found
     os_open, os_read, os_close, rdonly = os.open, os.read, os.close, os.O_RDONLY
     prefix = proc_root + "/"
     for pid in pids:
@@ -172,10 +187,9 @@ def find_processes(proc_root="/proc", *, critical_names=None, running=None):
 
     Returns critical_records() for ``critical_names`` (None when it is None) and, when
     ``running`` ({name: list}) is given, fills it as running_records() does for its names.
-    Raises OSError when proc_root cannot be listed.
+    Raises OSError when proc_root cannot be listed (it is not listed when there is no name to find).
     """
-    names = list(critical_names or ()) + list(running or ())
-    matches = find_by_comm(names, proc_root)
+    matches = find_by_comm(_wanted_names(critical_names, running), proc_root)
     return _dispatch_matches(matches, proc_root, critical_names, running)
 
 
@@ -630,7 +644,7 @@ def scan_processes(proc_root="/proc", top=20, *, cmdline_max=CMDLINE_MAX, meminf
     if critical_names is None and running is None:
         cheap = _read_scores(proc_root, pids)
     else:
-        cheap, matches = _read_scores(proc_root, pids, comm_keys(list(critical_names or ()) + list(running or ())))
+        cheap, matches = _read_scores(proc_root, pids, comm_keys(_wanted_names(critical_names, running)))
         critical = _dispatch_matches(matches, proc_root, critical_names, running)
     skipped = len(pids) - len(cheap)
     result["available"] = True
@@ -661,15 +675,22 @@ def scan_processes(proc_root="/proc", top=20, *, cmdline_max=CMDLINE_MAX, meminf
         while level and victim is None:
             could = _could_win(enricher, level, totalpages, swap)
             candidates = [record for record in (enricher.memory(pid) for pid in could) if record is not None]
-            ranking = rank_processes(candidates, totalpages)
-            tied = [record["pid"] for points, record in ranking if points == ranking[0][0]]
-            if len(tied) > 1:
-                candidates = [record for record in (enricher.stat(pid) for pid in tied) if record is not None]
-            victim = pick_victim(candidates, totalpages)
-            if victim is not None:
-                victim = enricher.enrich(victim["pid"])
-            # Whoever could win vanished meanwhile: rank the rest of the level.
-            level = [pid for pid in level if pid not in could and pid not in enricher.vanished]
+            if len(candidates) == len(could):
+                ranking = rank_processes(candidates, totalpages)
+                tied = [record["pid"] for points, record in ranking if points == ranking[0][0]]
+                if len(tied) > 1:
+                    candidates = [record for record in (enricher.stat(pid) for pid in tied) if record is not None]
+                victim = pick_victim(candidates, totalpages)
+                if victim is not None:
+                    victim = enricher.enrich(victim["pid"])
+            if victim is None:
+                if enricher.vanished.isdisjoint(could):
+                    # None of them can be chosen: rank the rest of the level.
+                    level = [pid for pid in level if pid not in could and pid not in enricher.vanished]
+                else:
+                    # One of them vanished meanwhile, and its statm bound may be what left the others
+                    # out: bound the level again without it.
+                    level = [pid for pid in level if pid not in enricher.vanished]
 
     chosen = []
     if top and top > 0:

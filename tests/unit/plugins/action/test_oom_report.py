@@ -223,3 +223,89 @@ def test_a_full_disk_leaves_every_old_file_and_no_temporary_file(full_tmpfs, tas
     result = run({"dest": str(full_tmpfs), "formats": [], "files": big}, task_vars)
     assert result["failed"] and "No space left on device" in result["msg"] and "no report file was changed" in result["msg"]
     assert tree(full_tmpfs) == before  # no .tmp left over, old contents, old inodes
+
+
+@pytest.mark.parametrize("check_mode", [False, True])
+@pytest.mark.parametrize(
+    "args",
+    [
+        {"formats": []},
+        {"formats": ["facts"], "hosts": ["nofacts1"]},  # every host unreachable: no facts to write
+    ],
+)
+def test_nothing_to_write_succeeds_and_creates_no_directory(tmp_path, task_vars, args, check_mode):
+    dest = tmp_path / "report"
+    result = run(dict({"dest": str(dest)}, **args), task_vars, check_mode=check_mode)
+    assert not result.get("failed"), result
+    assert result["changed"] is False
+    assert result["files"] == [] and result["written"] == []
+    assert result["dest"] == str(dest)
+    assert result["skipped_hosts"] == args.get("hosts", [])
+    assert not dest.exists()
+    # An existing report directory is left as it was.
+    run({"dest": str(dest), "files": {"keep.txt": "old\n"}}, task_vars)
+    before = tree(dest)
+    result = run(dict({"dest": str(dest)}, **args), task_vars, check_mode=check_mode)
+    assert not result.get("failed"), result
+    assert result["changed"] is False and result["written"] == []
+    assert tree(dest) == before
+
+
+@pytest.mark.parametrize("check_mode", [False, True])
+@pytest.mark.parametrize("args", [{"formats": []}, {}], ids=["nothing-to-write", "something-to-write"])
+def test_a_dest_that_cannot_be_a_directory_fails_naming_dest(tmp_path, task_vars, args, check_mode):
+    """A dest that is a file, lies under a file or is a dangling link is a wrong path, whatever is to be written."""
+    regular = tmp_path / "report.txt"
+    regular.write_text("not a directory\n")
+    dangling = tmp_path / "link"
+    dangling.symlink_to(tmp_path / "gone")
+    cases = [
+        (regular, "dest: %s is not a directory" % regular),
+        (regular / "sub", "dest: cannot use %s: Not a directory" % (regular / "sub")),
+        (dangling, "dest: %s is a symbolic link to nothing" % dangling),
+    ]
+    for dest, message in cases:
+        result = run(dict({"dest": str(dest)}, **args), task_vars, check_mode=check_mode)
+        assert result.get("failed") is True, result
+        assert message in result["msg"]
+    assert regular.read_text() == "not a directory\n"
+    assert sorted(os.listdir(str(tmp_path))) == ["link", "report.txt"]
+    assert not (tmp_path / "gone").exists()
+
+
+@pytest.mark.parametrize("dest", ["", None])
+def test_an_empty_dest_fails_and_writes_nothing_in_the_current_directory(tmp_path, task_vars, dest):
+    here = os.getcwd()
+    try:
+        os.chdir(str(tmp_path))
+        result = run({"dest": dest}, task_vars)
+    finally:
+        os.chdir(here)
+    assert result.get("failed") is True, result
+    assert "dest: expected the report directory, got an empty path" in result["msg"]
+    assert os.listdir(str(tmp_path)) == []
+
+
+def test_a_host_listed_twice_is_one_host_of_the_report(tmp_path, task_vars):
+    dest = tmp_path / "report"
+    result = run({"dest": str(dest), "hosts": ["web1", "nofacts1", "web1", "nofacts1"]}, task_vars)
+    assert not result.get("failed"), result
+    assert result["written"] == ["report.json", "web1.json"]
+    assert result["skipped_hosts"] == ["nofacts1"]
+    assert result["totals"]["hosts"] == 2
+    assert json.loads((dest / "report.json").read_text())["totals"]["hosts"] == 2
+
+
+def test_a_host_named_report_names_the_summary_it_would_overwrite(tmp_path, real_facts):
+    loader = DataLoader()
+    inventory = InventoryManager(loader=loader, sources=["report,"])
+    variables = VariableManager(loader=loader, inventory=inventory)
+    variables.set_host_facts("report", {"oom": real_facts})
+    task_vars = {"hostvars": HostVars(inventory=inventory, variable_manager=variables, loader=loader), "ansible_play_hosts_all": ["report"]}
+    dest = tmp_path / "report"
+    result = run({"dest": str(dest)}, task_vars)
+    assert result.get("failed") is True, result
+    assert result["msg"] == "hosts: report.json would overwrite the summary's report.json (formats=[json])"
+    assert not dest.exists()
+    result = run({"dest": str(dest), "formats": ["facts"]}, task_vars)
+    assert result["written"] == ["report.json"]

@@ -654,6 +654,36 @@ def test_cpu_line_after_other_lines_of_the_report():
         assert [(e["pid"], e["invoker_comm"], e["invoker_pid"], e["task_memcg"], e["score"]) for e in result["events"]] == [(78, "java", 77, "/a", 990)], source
 
 
+@pytest.mark.parametrize("comm", ["killall", "fill-disk", "SIGtest", "dryrun", "bash"])
+@pytest.mark.parametrize("between", ["", "[  10.000003] Mem-Info:\n"])
+def test_cpu_line_of_an_invoker_whose_name_holds_a_marker(comm, between):
+    # "killall" holds "ill", one of the markers that make a line a candidate: its CPU line is a
+    # candidate line too, and must still give the report its invoker's pid.
+    text = (
+        "[  10.000001] %s invoked oom-killer: gfp_mask=0xcc0(GFP_KERNEL), order=0, oom_score_adj=0\n" % comm
+        + between
+        + "[  10.000004] CPU: 3 PID: 77 Comm: %s Not tainted 6.1.0-1 #1\n" % comm
+        + "[  10.000006] Out of memory: Killed process 77 (%s) total-vm:4kB, anon-rss:2kB, file-rss:1kB\n" % comm
+    )
+    for source, result in _all_sources(text).items():
+        assert [(e["pid"], e["invoker_comm"], e["invoker_pid"]) for e in result["events"]] == [(77, comm, 77)], source
+
+
+def test_events_keep_the_documented_key_order():
+    # Events are written as dict displays on the hot path; their keys must come out in the
+    # documented order (the JSON facts and reports print them so).
+    text = fixture("debian-4.19-dmesg.log") + fixture("earlyoom-journal.log") + fixture("systemd-oomd-journal.log") + fixture("partial-records.log")
+    events = parse_oom_events(text, year=2026)
+    assert {e["kind"] for e in events} == {"kernel_oom_kill", "earlyoom_kill", "systemd_oomd_kill"}
+    assert any(e["partial"] for e in events) and any(not e["partial"] for e in events)
+    for event in events:
+        keys = list(event)
+        if event["kind"] == "earlyoom_kill":
+            assert keys == [*EVENT_KEYS, "signal"]
+        else:
+            assert keys == list(EVENT_KEYS)
+
+
 def test_killed_pattern_groups_are_read_in_their_order():
     # _killed reads match.groups() by position.
     order = sorted(_oom_log._KILLED_RE.groupindex, key=_oom_log._KILLED_RE.groupindex.get)

@@ -10,6 +10,7 @@ import errno
 import os
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -130,6 +131,27 @@ def test_read_process_status_only_gives_comm_and_rss(tmp_path):
     record = _procfs.read_process(10, str(tmp_path), ("status",))
     assert record["comm"] == "web"
     assert record["rss_bytes"] == 256 * PAGE
+
+
+def test_read_process_status_longer_than_one_read(tmp_path):
+    # status lists every supplementary group before VmRSS: a process in thousands of groups has
+    # a status longer than the first read, and its memory lines after it.
+    make_proc(tmp_path, 10, comm="web", rss_pages=256, swap_kb=64, pte_kb=12)
+    path = os.path.join(str(tmp_path), "10", "status")
+    with open(path, encoding="utf-8") as handle:
+        text = handle.read()
+    groups = "Groups:\t%s\n" % " ".join(str(gid) for gid in range(1000000000, 1000003000))
+    with open(path, "w", encoding="utf-8") as handle:
+        handle.write(text.replace("VmRSS:", groups + "VmRSS:"))
+    assert os.path.getsize(path) > 3 * 8192
+    record = _procfs.read_process(10, str(tmp_path), ("status",))
+    assert (record["rss_bytes"], record["swap_bytes"], record["pgtables_bytes"]) == (256 * PAGE, 64 * 1024, 12 * 1024)
+    with open(path, "rb") as handle:
+        assert _procfs.read_bytes(path) == handle.read()
+    # A file that ends exactly at the first read's size is whole too.
+    with open(path, "wb") as handle:
+        handle.write(b"x" * 8192)
+    assert _procfs.read_bytes(path) == b"x" * 8192
 
 
 def test_read_process_unknown_field_is_an_error(tmp_path):
@@ -318,6 +340,30 @@ def test_find_processes_skips_the_unreadable_and_the_vanished(tmp_path):
         _procfs.find_processes(str(tmp_path / "missing"), critical_names=["sshd"])
 
 
+def test_find_by_comm_with_no_names_does_not_list_proc(tmp_path, monkeypatch, spy_opens):
+    _daemon_tree(tmp_path)
+    listed = []
+    real_listdir = os.listdir
+
+    def spy(path):
+        listed.append(str(path))
+        return real_listdir(path)
+
+    monkeypatch.setattr(_procfs.os, "listdir", spy)
+    opened = spy_opens()
+    missing = str(tmp_path / "missing")
+    assert _procfs.find_by_comm([], str(tmp_path)) == []
+    assert _procfs.find_by_comm([], missing) == []
+    assert _procfs.find_processes(missing) is None
+    assert _procfs.find_processes(missing, critical_names=[], running={}) == []
+    assert listed == [] and opened == []
+    # With a name, proc_root is listed (the spy sees it) and an unlistable one is still an error.
+    assert _procfs.find_by_comm(["earlyoom"], str(tmp_path)) == [(300, "earlyoom")]
+    assert listed == [str(tmp_path)]
+    with pytest.raises(OSError):
+        _procfs.find_by_comm(["earlyoom"], missing)
+
+
 def test_scan_unreadable_proc_root_leaves_running_alone(tmp_path):
     running = {"earlyoom": []}
     assert scan(tmp_path / "missing", critical_names=["sshd"], running=running)["available"] is False
@@ -384,6 +430,41 @@ def test_scan_counts_vanished_and_unreadable(tmp_path, monkeypatch):
     assert result["skipped"] == 3  # 11 unreadable, 13 gone before the first pass, 12 after it
     assert result["predicted_victim"]["pid"] == 10  # 12 would have won, but vanished
     assert [entry["pid"] for entry in result["top"]] == [10]
+
+
+def _statm(root, pid, size, resident):
+    with open(os.path.join(str(root), str(pid), "statm"), "w", encoding="utf-8") as handle:
+        handle.write("%d %d 50 10 0 200 0\n" % (size, resident))
+
+
+def test_scan_bounds_the_level_again_when_the_best_bound_vanished(tmp_path):
+    # One oom_score level, with swap. 10's statm lower bound (1000) leaves 30 out (at most
+    # 900 + 64); 20 may have swapped out up to 4900 pages, so it stays in. 10 exits before its
+    # status is read: 30 (badness 902) is the victim, not 20 (102), the only one left of those
+    # the bound kept.
+    make_proc(tmp_path, 10, rss_pages=1000)
+    make_proc(tmp_path, 20, rss_pages=100)
+    make_proc(tmp_path, 30, rss_pages=900)
+    _statm(tmp_path, 20, 5000, 100)
+    _statm(tmp_path, 30, 900, 900)
+    os.remove(os.path.join(str(tmp_path), "10", "status"))
+    result = _procfs.scan_processes(str(tmp_path), meminfo=dict(MEMINFO, swap_total_bytes=1000 * PAGE))
+    assert result["predicted_victim"]["pid"] == 30
+    assert result["predicted_victim"]["badness"] == 900 + 2
+    assert result["skipped"] == 1
+
+
+def test_scan_ranks_the_others_that_could_win_when_the_winner_vanished(tmp_path):
+    # 10 and 20 could both win the top level; 10 wins and exits before its cmdline is read. 20
+    # is the victim, not 30 of a lower oom_score level.
+    make_proc(tmp_path, 10, rss_pages=1000)
+    make_proc(tmp_path, 20, rss_pages=990)
+    make_proc(tmp_path, 30, rss_pages=5000, score=600)
+    os.remove(os.path.join(str(tmp_path), "10", "cmdline"))
+    result = scan(tmp_path)
+    assert result["predicted_victim"]["pid"] == 20
+    assert result["skipped"] == 1
+    assert [entry["pid"] for entry in result["top"]] == [20, 30]
 
 
 def test_scan_large_level_reads_status_only_for_possible_winners(tmp_path, spy_opens):
@@ -462,6 +543,35 @@ def test_real_child_adj_is_read_back():
         assert record["oom_score_adj"] == 500
         assert record["oom_score"] >= 500
         assert record["ppid"] == os.getpid()
+    finally:
+        stop(child)
+
+
+def test_real_status_of_a_process_in_thousands_of_groups():
+    groups = list(range(1000000000, 1000002000))
+    try:
+        child = subprocess.Popen(["sleep", "300"], extra_groups=groups)
+    except PermissionError as exc:
+        pytest.skip("cannot set supplementary groups here: %s" % exc)
+    try:
+        deadline = time.time() + 30
+        while time.time() < deadline:  # until exec is done (the child's status names sleep)
+            record = _procfs.read_process(child.pid, fields=("status",))
+            if record["comm"] == "sleep":
+                break
+            time.sleep(0.005)
+        assert record["comm"] == "sleep"
+        with open("/proc/%d/status" % child.pid, "rb") as handle:
+            assert len(handle.read()) > 2 * 8192
+        # Right after exec the loader still maps libraries: compare once the rss holds still.
+        for _attempt in range(200):
+            record = _procfs.read_process(child.pid, fields=("status",))
+            oracle = psutil.Process(child.pid).memory_info().rss
+            if _procfs.read_process(child.pid, fields=("status",))["rss_bytes"] == record["rss_bytes"] == oracle:
+                break
+            time.sleep(0.01)
+        assert record["rss_bytes"] == oracle
+        assert record["swap_bytes"] is not None and record["pgtables_bytes"] > 0
     finally:
         stop(child)
 
