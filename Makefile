@@ -29,7 +29,7 @@ export PY_COLORS := 0
 .PHONY: help setup image lint ruff ansible-lint sanity unit build molecule docs test demo bench clean
 
 help:
-	@echo "make test                 everything CI runs (setup, lint, sanity, unit, build, molecule)"
+	@echo "make test                 everything CI runs (setup, lint, sanity, unit, build, docs, molecule)"
 	@echo "make setup                Debian packages, controller venv ($(VENV)), ansible-test cache"
 	@echo "make image                the Debian 12 test-host image (debootstrap, cached)"
 	@echo "make lint                 ruff + ansible-lint (production profile)"
@@ -56,8 +56,15 @@ ansible-lint: build
 
 lint: ruff ansible-lint
 
+# Refreshed on every run, except for the controller venv `ansible-test --venv` keeps in it
+# ($(SANITY_VENV)): carried over, it spares each run ~7 s and a pip download. ansible-test rebuilds
+# it when it was left half built (no marker.txt); the sanity tests' own venvs it caches in
+# ~/.ansible/test/venv.
+SANITY_VENV := tests/output/.tmp/delegation
 $(COLL_TREE): FORCE
-	@rm -rf $(COLL_TREE) && mkdir -p $(COLL_TREE)
+	@rm -rf $(CACHE)/tree.venv; [ ! -d $(COLL_TREE)/$(SANITY_VENV) ] || mv $(COLL_TREE)/$(SANITY_VENV) $(CACHE)/tree.venv
+	@rm -rf $(COLL_TREE) && mkdir -p $(dir $(COLL_TREE)/$(SANITY_VENV))
+	@[ ! -d $(CACHE)/tree.venv ] || mv $(CACHE)/tree.venv $(COLL_TREE)/$(SANITY_VENV)
 	@git ls-files -z --cached --others --exclude-standard | while IFS= read -r -d '' f; do [ -e "$$f" ] && printf '%s\0' "$$f"; done \
 	  | tar --null -T - -cf - | tar -C $(COLL_TREE) -xf -
 
@@ -78,27 +85,13 @@ build: setup
 	  for p in $$(ansible-doc -t $$type -l oom.guard -j | python -c 'import json,sys; print(" ".join(json.load(sys.stdin)))'); do \
 	    ansible-doc -t $$type $$p >/dev/null || { echo "ansible-doc -t $$type $$p failed"; exit 1; }; done; done
 
-# qemu guest scenarios (extensions/molecule/vm_*) run where tests/guests/vm-available.sh says qemu
-# can run (OOM_GUARD_VM=0 turns them off) and are left out, with its reason, elsewhere.
-VM_SCENARIOS := $(notdir $(wildcard extensions/molecule/vm_*))
-
-# Podman scenarios that neither cause OOM kills nor count them (every container reads the same
-# kernel log, so the others run one at a time): they run in the second stream, after the guests.
-SIDE_SCENARIOS := reliability
-
-# The qemu guest scenario boots while the podman scenarios run (it needs a core of its own and
-# little else), followed by SIDE_SCENARIOS; that stream's log is printed when both are done.
+# Every scenario without SCENARIO: the podman scenarios one at a time, and beside them the side
+# stream (reliability, then the qemu guest scenarios extensions/molecule/vm_* where
+# tests/guests/vm-available.sh says qemu can run; OOM_GUARD_VM=0 turns them off), whose log
+# (tests/output/molecule-vm.log) is printed at the end. How, and what a failure stops:
+# scripts/test-streams.sh.
 molecule: image build
-	if [ -n "$(SCENARIO)" ]; then molecule test -s $(SCENARIO); \
-	elif vm=$$(tests/guests/vm-available.sh); then echo "molecule: $$vm"; \
-	  mkdir -p tests/output; \
-	  ( for s in $(VM_SCENARIOS) $(SIDE_SCENARIOS); do molecule test -s $$s || exit 1; done ) > tests/output/molecule-vm.log 2>&1 & vmpid=$$!; \
-	  molecule test --all $(patsubst %,--exclude %,$(VM_SCENARIOS) $(SIDE_SCENARIOS)) && podman_rc=0 || podman_rc=$$?; \
-	  wait $$vmpid && vm_rc=0 || vm_rc=$$?; cat tests/output/molecule-vm.log; \
-	  echo "molecule: podman scenarios rc=$$podman_rc, qemu guest + $(SIDE_SCENARIOS) scenarios rc=$$vm_rc"; \
-	  [ $$podman_rc = 0 ] && [ $$vm_rc = 0 ]; \
-	else rc=$$?; echo "molecule: $$vm: skipping $(VM_SCENARIOS)"; [ $$rc = 1 ] || exit $$rc; \
-	  molecule test --all $(patsubst %,--exclude %,$(VM_SCENARIOS)); fi
+	if [ -n "$(SCENARIO)" ]; then molecule test -s $(SCENARIO); else scripts/test-streams.sh molecule; fi
 
 # The docs site: docs/, playbooks/examples/, the reference antsibull-docs generates from this
 # checkout, the changelog from the fragments; warnings are errors, internal links are checked.
@@ -106,8 +99,12 @@ DOCS_OUT ?= $(CACHE)/docs
 docs: setup
 	DOCS_OUT=$(DOCS_OUT) scripts/build-docs.sh
 
-test: lint sanity unit build docs molecule
-	@echo "make test: all stages passed"
+# Everything CI runs, in two streams (scripts/test-streams.sh): after setup, the qemu guest's image
+# build starts in the background, then, once the collection is built and installed and the
+# test-host image exists, the side stream of `make molecule`; the foreground runs lint, sanity,
+# unit, docs, then the other podman scenarios. A failing stage stops the side stream.
+test: setup
+	@scripts/test-streams.sh test
 
 # Read-only audit of this machine with the installed collection, through the system Python
 # (what managed hosts run modules with).
@@ -123,6 +120,6 @@ bench: image build
 	PYTHONPATH=$(COLLROOT) python bench/run.py $(BENCH_ARGS)
 
 clean:
-	rm -rf $(CACHE)/tree $(CACHE)/dist .cache/collroot tests/output
+	rm -rf $(CACHE)/tree $(CACHE)/tree.venv $(CACHE)/dist .cache/collroot tests/output
 
 FORCE:

@@ -2,7 +2,7 @@
 # Copyright: oom.guard contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Fixtures shared by the unit tests: real child processes to select and write to, and a spy on
-the files a reader opens."""
+the files a reader opens. Also the Hypothesis profile of every property test here."""
 
 import os
 import shutil
@@ -12,6 +12,13 @@ import uuid
 
 import psutil
 import pytest
+from hypothesis import HealthCheck, settings
+
+# No timing in tests: `make test` runs the unit tests beside a qemu guest and podman scenarios, and
+# an example that takes longer there says nothing about the code. Tests keep their own
+# max_examples; this only drops Hypothesis' per-example deadline and its too-slow health check.
+settings.register_profile("oom-guard", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("oom-guard")
 
 
 def read_adj(pid):
