@@ -566,8 +566,7 @@ class _Parser(object):
             match = _INVOKED_RE.match(body)
             if match:
                 host = line.host
-                if host in self.records:
-                    self._flush(host)
+                self._flush(host)
                 record = self.records[host] = _Record()
                 record.stamp = line.stamp
                 record.has_header = True
