@@ -216,13 +216,15 @@ def bench_log_parser(workdir, quick):
             speedup >= 4,
             ""
             if speedup >= 4
-            else "short by %.0f %% (the runs' spread: %.2f× to %.2f×): the scan alone - reading, the exact line count and three "
-            "C-speed marker passes (`ill`, `SIG`, `s suppressed`), each about as long as grep's whole scan - takes %.3f s of the "
+            else "short by %.0f %% (the runs' spread: %.2f× to %.2f×): the scan alone - reading, the exact line count and "
+            "%d C-speed marker passes (%s), each about as long as grep's whole scan - takes %.3f s of the "
             "%.3f s (%.2f× faster than the tutorial by itself); the records take the rest, %.0f µs each"
             % (
                 100 * (1 - speedup / 4),
                 min(times["tutorial"]) / max(times["ours"]),
                 max(times["tutorial"]) / min(times["ours"]),
+                len(_oom_log._MARKERS),
+                ", ".join("`%s`" % marker for marker in _oom_log._MARKERS),
                 floor_median,
                 ours_median,
                 summary(times["tutorial"])[0] / floor_median,

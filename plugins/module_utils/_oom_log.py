@@ -22,7 +22,8 @@ Formats read (each from the kernel's or the daemon's own format strings):
 * the header ``<comm> invoked oom-killer: gfp_mask=..., order=..., oom_score_adj=...`` and the
   ``CPU: n [UID: u ]PID: p Comm: c`` (2.6: ``Pid: p, comm: c``) line after it;
 * ``Out of memory and no killable processes...`` (counted, not an event) and the rate-limit
-  notes ``printk: N callbacks suppressed`` / ``oom_kill_process: N callbacks suppressed``;
+  notes ``oom_kill_process: N callbacks suppressed`` / ``printk: N messages suppressed`` among
+  the ``_NOTE_LINES`` lines before a header (see "Rate-limit notes" below);
 * earlyoom ``sending SIGTERM to process N uid U "comm": badness B, VmRSS M MiB`` (1.6),
   ``... oom_score S, VmRSS M MiB, cmdline "..."`` (1.7), ``... oom_score S, oom_score_adj A, ...``
   (1.8), ``escalating to SIGKILL after T seconds`` and ``process N exited after T seconds``;
@@ -52,6 +53,14 @@ or summary line but no ``Killed process`` line before the next header (or a seco
 summary, more than 60 seconds of log time, or the end of the input) is emitted with
 ``partial: true``. A header with neither is dropped (the kernel killed nobody, or the victim was
 already exiting). A ``Killed process`` line without an open record is an event on its own.
+
+Rate-limit notes: the OOM killer rate-limits its reports (``oom_rs`` in ``oom_kill_process``;
+``printk_ratelimit()`` before 2.6.33). ``___ratelimit`` prints the note with the number of
+reports it held back when the next report passes the limit, so the note comes right before that
+report's header: only a note among the ``_NOTE_LINES`` lines before an ``invoked oom-killer``
+header of the same host counts. A note anywhere else belongs to another rate limit (a driver,
+``net_ratelimit``, the shared ``printk_ratelimit`` of old kernels) and says nothing about OOM
+reports.
 
 Times: ``time_raw`` is the line's leading timestamp as printed. ``time`` is ISO 8601 UTC,
 ``YYYY-MM-DDTHH:MM:SSZ``, with a six-digit fraction ``.ffffffZ`` when the timestamp has
@@ -453,6 +462,11 @@ class _Parser(object):
         self.lines_scanned = 0
         self.unreadable_lines = 0
         self.awaiting_cpu = 0
+        # Set by the scanner just before it hands over a header line: the text of the rate-limit
+        # notes among the _NOTE_LINES lines before it. ``note_tail`` carries the notes at the end
+        # of a block (lines from its end, text) to a header at the start of the next one.
+        self.notes = None
+        self.note_tail = None
 
     # -- kernel records -------------------------------------------------------------------
     def _record(self, host, line, create=True):
@@ -566,6 +580,8 @@ class _Parser(object):
             match = _INVOKED_RE.match(body)
             if match:
                 host = line.host
+                if self.notes:
+                    self._count_notes(host)
                 self._flush(host)
                 record = self.records[host] = _Record()
                 record.stamp = line.stamp
@@ -614,8 +630,14 @@ class _Parser(object):
                 if record.has_header and record.invoker_pid is None:
                     self.awaiting_cpu = max(0, self.awaiting_cpu - 1)
             return
-        if "suppressed" in body:
-            match = _SUPPRESSED_RE.search(body)
+
+    def _count_notes(self, host):
+        """Count the rate-limit notes handed over with a kernel header of ``host``."""
+        for text in self.notes:
+            note = _parse_prefix(text[:_MAX_LINE].rstrip("\r\n"), self.clock)
+            if note.host != host or (note.prog is not None and note.prog != "kernel"):
+                continue
+            match = _SUPPRESSED_RE.search(note.body)
             if match:
                 self.ratelimited = True
                 self.suppressed += int(match.group("n"))
@@ -717,18 +739,21 @@ class _Parser(object):
 
 
 # Every line the parser acts on contains one of these: "ill" covers Kill/Killed/killed/killer/
-# killable and systemd-oomd's Killed/killing, "SIG" earlyoom's "sending SIG" and "escalating to
-# SIG" (as in _scan_lines, so an escalation is read however far it is from its kill), and
-# "s suppressed" both "callbacks suppressed" and "messages suppressed". Each marker costs one
-# C-speed bytes.find pass over a block, so there are as few as can be; no shorter list covers the
-# lines, and these needles are among the cheapest to search for (bytes.find skips ahead while
-# the text holds none of a needle's letters: "SIG" costs a fifth less than "sending SIG").
-# Two kinds of lines are looked for only after another one, within _FOLLOW_WINDOW bytes, which
-# saves a pass over the text each: the CPU line of a record after its "invoked oom-killer"
-# header (and only while a record waits for one), and earlyoom's "dryrun" note after its
-# "sending SIG" line.
-_MARKERS = ("ill", "SIG", "s suppressed")
+# killable and systemd-oomd's Killed/killing, and "SIG" earlyoom's "sending SIG" and "escalating
+# to SIG" (as in _scan_lines, so an escalation is read however far it is from its kill). Each
+# marker costs one C-speed bytes.find pass over a block, so there are as few as can be; no
+# shorter list covers the lines, and these needles are among the cheapest to search for
+# (bytes.find skips ahead while the text holds none of a needle's letters: "SIG" costs a fifth
+# less than "sending SIG").
+# Three kinds of lines are looked for only next to another one, which saves a pass over the
+# text each: the CPU line of a record within _FOLLOW_WINDOW bytes after its "invoked
+# oom-killer" header (and only while a record waits for one), earlyoom's "dryrun" note within
+# _FOLLOW_WINDOW bytes after its "sending SIG" line, and the rate-limit notes among the
+# _NOTE_LINES lines before a header (the only place the kernel prints the OOM killer's; see the
+# module docstring).
+_MARKERS = ("ill", "SIG")
 _FOLLOW_WINDOW = 8192
+_NOTE_LINES = 8
 # A candidate line must hold one of these phrases to be worth parsing.
 _PHRASES = (
     "Killed process",
@@ -737,7 +762,6 @@ _PHRASES = (
     "oom-kill:",
     "as a result of limit",
     "no killable",
-    "suppressed",
     "sending SIG",
     "escalating to SIG",
     " due to ",
@@ -756,6 +780,7 @@ class _Needles(object):
         self.markers = tuple(conv(m) for m in _MARKERS)
         self.cpu = (conv("CPU:"), conv("Pid:"))
         self.dryrun = conv("dryrun")
+        self.note = conv("suppressed")
         self.is_bytes = kind is bytes
 
 
@@ -835,6 +860,54 @@ def _scan_gap(parser, block, lo, needles, *, cpu_stop, dryrun_stop, low, stop):
             parser.unreadable_lines += 1
 
 
+def _lines_back(block, floor, hi, newline, count):
+    """Starts of up to ``count`` lines before the line start ``hi``, nearest first, none before
+    ``floor`` (a line start)."""
+    starts = []
+    rfind = block.rfind
+    while len(starts) < count and hi > floor:
+        hi = max(rfind(newline, floor, hi - 1) + 1, floor)
+        starts.append(hi)
+    return starts
+
+
+def _note_lines(block, starts, hi, needles):
+    """(lines back, text) of the lines among ``starts`` (from _lines_back(..., hi, ...)) that hold
+    a rate-limit note."""
+    if not starts or block.find(needles.note, starts[-1], hi) == -1:
+        return []
+    notes = []
+    for back, start in enumerate(starts):
+        text = block[start:hi]
+        hi = start
+        if needles.note in text:
+            notes.append((back, text.decode("utf-8", "replace") if needles.is_bytes else text))
+    return notes
+
+
+def _notes_before(parser, block, start, *, begin, floor, needles):
+    """The notes among the _NOTE_LINES lines before the header line at ``start``, from ``floor``
+    on (an earlier header took the notes before it), and those carried over from the end of the
+    blocks before when the lines reach back to ``begin``. Uses up the carried notes."""
+    starts = _lines_back(block, floor, start, needles.newline, _NOTE_LINES)
+    notes = [text for _back, text in _note_lines(block, starts, start, needles)]
+    tail = parser.note_tail
+    parser.note_tail = None
+    if tail and (starts[-1] if starts else start) == begin:
+        notes += [text for back, text in tail if back + len(starts) < _NOTE_LINES]
+    return notes
+
+
+def _carry_notes(parser, block, *, begin, floor, stop, needles):
+    """Keep the notes among the last _NOTE_LINES lines of ``block[floor:stop]`` for a header at
+    the start of the next block (with those carried into this block, when it is that short)."""
+    starts = _lines_back(block, floor, stop, needles.newline, _NOTE_LINES)
+    tail = _note_lines(block, starts, stop, needles)
+    if parser.note_tail and floor == begin and (starts[-1] if starts else stop) == begin:
+        tail += [(back + len(starts), text) for back, text in parser.note_tail if back + len(starts) < _NOTE_LINES]
+    parser.note_tail = tail or None
+
+
 def _scan_block(parser, block, begin, stop):
     """Scan the whole lines of ``block[begin:stop]`` at once (never copied): only candidate
     lines reach Python-level work. ``begin`` is 0 or follows a newline."""
@@ -851,6 +924,8 @@ def _scan_block(parser, block, begin, stop):
     dryrun_stop = min(stop, begin + _FOLLOW_WINDOW) if parser.last_earlyoom else begin
     candidate = parser.candidate
     lo = begin
+    # Rate-limit notes before this line start belong to a header already read.
+    notes_from = begin
     for start, end in sorted(ends.items()):
         if start > lo and ((lo < cpu_stop and parser.awaiting_cpu) or lo < dryrun_stop):
             _scan_gap(parser, block, lo, needles, cpu_stop=min(start, cpu_stop), dryrun_stop=min(start, dryrun_stop), low=low, stop=stop)
@@ -858,6 +933,8 @@ def _scan_block(parser, block, begin, stop):
         line = block[start:end].decode("utf-8", "replace") if is_bytes else block[start:end]
         if "invoked oom-killer" in line:
             cpu_stop = max(cpu_stop, min(stop, lo + _FOLLOW_WINDOW))
+            parser.notes = _notes_before(parser, block, start, begin=begin, floor=notes_from, needles=needles)
+            notes_from = min(end + 1, stop)
         if "sending SIG" in line:
             dryrun_stop = max(dryrun_stop, min(stop, lo + _FOLLOW_WINDOW))
         try:
@@ -865,8 +942,10 @@ def _scan_block(parser, block, begin, stop):
         except Exception:  # pylint: disable=broad-except
             # Never-raise contract: one malformed line must not cost the caller the rest of the log.
             parser.unreadable_lines += 1
+        parser.notes = None
     if stop > lo and ((lo < cpu_stop and parser.awaiting_cpu) or lo < dryrun_stop):
         _scan_gap(parser, block, lo, needles, cpu_stop=cpu_stop, dryrun_stop=dryrun_stop, low=low, stop=stop)
+    _carry_notes(parser, block, begin=begin, floor=notes_from, stop=stop, needles=needles)
 
 
 def _text_blocks(text):
@@ -943,11 +1022,24 @@ def _handle(parser, handler, line):
 def _scan_lines(parser, lines):
     candidate = parser.candidate
     cpu_candidate = parser.cpu_candidate
+    notes = []  # (line number, text) of the recent rate-limit notes
     for line in lines:
         parser.lines_scanned += 1
         if "ill" in line or "SIG" in line or "suppressed" in line or "dryrun" in line:
             # Cheap substring checks first; see _MARKERS.
-            _handle(parser, candidate, line)
+            if "invoked oom-killer" in line:
+                number = parser.lines_scanned
+                parser.notes = [text for at, text in notes if number - at <= _NOTE_LINES]
+                notes = []
+            if "suppressed" in line:
+                notes.append((parser.lines_scanned, line))
+                if len(notes) > _NOTE_LINES:
+                    del notes[0]
+            if "ill" in line or "SIG" in line or "dryrun" in line:
+                _handle(parser, candidate, line)
+            elif parser.awaiting_cpu and ("CPU:" in line or "Pid:" in line):
+                _handle(parser, cpu_candidate, line)
+            parser.notes = None
         elif parser.awaiting_cpu and ("CPU:" in line or "Pid:" in line):
             _handle(parser, cpu_candidate, line)
 
@@ -973,8 +1065,9 @@ def parse_kernel_log(source, *, boot_time=None, year=None, utc_offset=0, now=Non
     ``source`` is a string, bytes, a list of lines or any iterable of lines (a file object is
     read once, line by line). Returns a dict: ``events`` (list of event dicts, keys
     ``EVENT_KEYS`` plus ``signal`` for earlyoom), ``no_killable_count`` (``Out of memory and no
-    killable processes`` lines), ``ratelimited`` (an OOM-related ``callbacks suppressed`` line
-    was seen), ``suppressed_callbacks`` (their sum), ``lines_scanned``, ``unreadable_lines``
+    killable processes`` lines), ``ratelimited`` (the OOM killer held reports back: a
+    ``callbacks suppressed`` / ``messages suppressed`` note among the lines before a header),
+    ``suppressed_callbacks`` (the reports those notes count), ``lines_scanned``, ``unreadable_lines``
     (candidate lines the parser failed on and skipped) and ``read_error`` (text of the error that
     stopped reading the source early, else None). ``kinds`` limits the events to those kinds.
     Never raises: on unusable arguments or input it returns what it could read.

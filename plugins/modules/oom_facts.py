@@ -405,7 +405,10 @@ ansible_facts:
               description: Times the kernel logged C(Out of memory and no killable processes).
               type: int
             ratelimited:
-              description: Whether the kernel suppressed OOM reports (C(callbacks suppressed)).
+              description:
+                - "Whether the OOM killer held reports back under its rate limit, told by a note such as
+                  C(oom_kill_process: 3 callbacks suppressed) among the 8 lines before one of its reports."
+                - Notes of other rate limits, or elsewhere in the log, do not count.
               type: bool
             lines_scanned:
               description: Log lines read across sources.

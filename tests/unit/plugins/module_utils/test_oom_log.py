@@ -459,17 +459,101 @@ def test_systemd_oomd_pressure_swap_memory_and_marked():
     ]
 
 
-def test_noise_is_never_a_kill_but_counts_no_killable_and_ratelimit():
+def test_noise_is_never_a_kill_but_counts_no_killable():
+    # The rate-limit notes here follow a header (the kernel prints the OOM killer's right before
+    # the report it lets through) or belong to another limit (net_ratelimit): none counts.
     result = parse_kernel_log(fixture("noise-not-kills.log"), year=2026)
     assert result == {
         "events": [],
         "no_killable_count": 1,
-        "ratelimited": True,
-        "suppressed_callbacks": 15,
+        "ratelimited": False,
+        "suppressed_callbacks": 0,
         "lines_scanned": 18,
         "unreadable_lines": 0,
         "read_error": None,
     }
+
+
+def test_ratelimited_storm_counts_the_notes_right_before_a_header_of_the_same_host():
+    # A memcg OOM storm on 6.1: one full report, three kills whose reports the OOM killer held
+    # back (bare "Killed process" lines), then its note "3 callbacks suppressed" right before the
+    # next report it let through. Not counted: net_ratelimit's note (another limit, and 10 lines
+    # before a header), a note of another host and one from a program right before a header,
+    # and the note at the end with no report after it. Counted: 3, and 2 one line away.
+    for source, result in _all_sources(fixture("ratelimited-storm-6.1.log"), year=2026).items():
+        assert [event["pid"] for event in result["events"]] == [902, 903, 904, 905, 906, 907, 908], source
+        assert [event["invoker_pid"] for event in result["events"]] == [901, None, None, None, 911, 921, 931], source
+        assert (result["ratelimited"], result["suppressed_callbacks"], result["lines_scanned"]) == (True, 5, 35), source
+
+
+@pytest.mark.parametrize(
+    "note, counted",
+    [
+        ("oom_kill_process: 12 callbacks suppressed", 12),  # 2.6.33+, every kernel since
+        ("__oom_kill_process: 4 callbacks suppressed", 4),
+        ("printk: 6 messages suppressed.", 6),  # printk_ratelimit() before 2.6.33
+        ("dump_header: 2 callbacks suppressed", 2),
+        ("net_ratelimit: 40 callbacks suppressed", 0),
+        ("sd 0:0:0:0: 9 callbacks suppressed", 0),
+    ],
+)
+@pytest.mark.parametrize("gap", [0, 1, 7, 8])
+def test_rate_limit_note_counts_within_the_lines_before_a_header(note, counted, gap):
+    filler = "".join("[  19.%06d] eth0: link up\n" % i for i in range(gap))
+    text = (
+        "[  19.999990] %s\n" % note + filler + "[  20.000001] java invoked oom-killer: gfp_mask=0xcc0(GFP_KERNEL), order=0, oom_score_adj=0\n"
+        "[  20.000002] CPU: 3 PID: 77 Comm: java Not tainted 5.10.0-8-amd64 #1\n"
+        "[  20.000006] Out of memory: Killed process 78 (java) total-vm:4kB, anon-rss:2kB, file-rss:1kB, shmem-rss:0kB\n"
+    )
+    expected = counted if gap < 8 else 0  # the note is line gap + 1 before the header; 8 lines count
+    for source, result in _all_sources(text).items():
+        assert [event["pid"] for event in result["events"]] == [78], source
+        assert (result["ratelimited"], result["suppressed_callbacks"]) == (expected > 0, expected), source
+
+
+@pytest.mark.parametrize("chunk", [1, 40, 90, 200, 1 << 20])
+def test_rate_limit_note_in_an_earlier_read_block_counts_once(chunk, monkeypatch):
+    # Blocks cut between the note and its header (the note is carried to the next block), and two
+    # headers within 8 lines of one note: it counts for the first only.
+    monkeypatch.setattr(_oom_log, "_CHUNK", chunk)
+    header = "[  %d.000001] java invoked oom-killer: gfp_mask=0xcc0(GFP_KERNEL), order=0, oom_score_adj=0\n"
+    killed = "[  %d.000006] Out of memory: Killed process %d (java) total-vm:4kB, anon-rss:2kB, file-rss:1kB, shmem-rss:0kB\n"
+    text = (
+        "[  19.999990] oom_kill_process: 5 callbacks suppressed\n"
+        + "[  19.999991] x\n" * 3
+        + header % 20
+        + killed % (20, 78)
+        + header % 21
+        + killed % (21, 79)
+        + "[  21.999990] oom_kill_process: 1 callbacks suppressed\n"
+        + "[  21.999991] y\n" * 6
+        + header % 22
+        + killed % (22, 80)
+    )
+    for source, result in _all_sources(text).items():
+        assert [event["pid"] for event in result["events"]] == [78, 79, 80], source
+        assert (result["ratelimited"], result["suppressed_callbacks"]) == (True, 6), source
+
+
+_FIXTURE_LINES = sorted(set(line for name in sorted(os.listdir(FIXTURES)) if name.endswith(".log") for line in fixture(name).splitlines()))
+_NOTE_OR_HEADER = [line for line in _FIXTURE_LINES if "suppressed" in line or "invoked oom-killer" in line]
+
+
+@settings(max_examples=150)
+@given(
+    st.lists(st.sampled_from(_FIXTURE_LINES) | st.sampled_from(_NOTE_OR_HEADER), min_size=1, max_size=80),
+    st.sampled_from(["\n", ""]),
+    st.sampled_from([1, 13, 64, 300]),
+)
+def test_every_source_and_block_size_agree_on_lines_rich_in_notes_and_headers(lines, ending, chunk):
+    # Real lines of every fixture, notes and headers drawn often: block boundaries fall between a
+    # note and its header and inside the 8 lines before a header, for every kind of source.
+    text = "\n".join(lines) + ending
+    expected = parse_kernel_log(text.split("\n")[: len(lines)], year=2026)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(_oom_log, "_CHUNK", chunk)
+        for source, result in _all_sources(text, year=2026).items():
+            assert result == expected, source
 
 
 def test_partial_records_selection_only_summary_only_and_stale_record():
