@@ -30,6 +30,8 @@ FORMATS = ("json", "facts")
 # Plain file names: no directory part, not hidden, no NUL; what every filesystem takes.
 _NAME = re.compile(r"^[^/\x00.][^/\x00]*$")
 _MAX_NAME = 255
+# The mode of a new file when ``mode`` is not given (a rewritten file keeps its own).
+_NEW_FILE_MODE = 0o644
 
 ARGUMENT_SPEC = {
     "dest": {"type": "path", "required": True},
@@ -39,12 +41,14 @@ ARGUMENT_SPEC = {
     "summary": {"type": "dict"},
     "top": {"type": "int", "default": 10},
     "max_buckets": {"type": "int", "default": 48},
-    "mode": {"type": "raw", "default": "0644"},
+    "mode": {"type": "raw"},
 }
 
 
 def _mode(value):
-    """An octal mode as a string (V(0644)) or an int; only permission bits."""
+    """An octal mode as a string (V(0644)) or an int; only permission bits. None when not given."""
+    if value is None:
+        return None
     if isinstance(value, int) and not isinstance(value, bool):
         mode = value
     else:
@@ -80,11 +84,26 @@ def _check_dest(dest):
 
 
 def _read(path):
+    """(content, permission bits) of a file, or (None, None) when it is missing."""
     try:
         with open(path, "rb") as handle:
-            return handle.read()
+            return handle.read(), stat.S_IMODE(os.fstat(handle.fileno()).st_mode)
     except FileNotFoundError:
-        return None
+        return None, None
+
+
+def _sync_directory(path):
+    """Make the renames in ``path`` durable (best effort: not every filesystem syncs a directory)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
 
 
 def _stage(directory, name, data, mode):
@@ -156,6 +175,8 @@ class ActionModule(ActionBase):
             for host in hosts:
                 _check_name("hosts", host)
                 name = "%s.json" % host
+                if len(to_bytes(name)) > _MAX_NAME:
+                    raise AnsibleActionFail("hosts: %r is too long to name its file %s.json: at most %d bytes with .json" % (host, host, _MAX_NAME))
                 facts = _facts_of(hostvars[host]) if host in hostvars else None
                 if not isinstance(facts, Mapping):
                     skipped.append(host)
@@ -168,23 +189,35 @@ class ActionModule(ActionBase):
         _check_dest(dest)
         files = []
         changed_names = []
+        modes = {}
+        chmod_names = []
         for name in sorted(wanted):
             path = os.path.join(dest, name)
             if os.path.isdir(path) or os.path.islink(path):
                 raise AnsibleActionFail("dest: %s is a directory or a symbolic link, not a report file; remove it or pick another dest" % path)
             try:
-                before = _read(path)
+                before, before_mode = _read(path)
             except OSError as exc:
                 raise AnsibleActionFail("dest: cannot read %s: %s" % (path, to_native(exc.strerror or exc))) from exc
-            changed = before != wanted[name]
-            files.append({"name": name, "path": path, "changed": changed})
-            if changed:
+            modes[name] = mode if mode is not None else (before_mode if before_mode is not None else _NEW_FILE_MODE)
+            content_changed = before != wanted[name]
+            # A given mode holds for every file of the report, unchanged ones too.
+            mode_changed = not content_changed and mode is not None and before_mode != mode
+            files.append({"name": name, "path": path, "changed": content_changed or mode_changed, "mode_changed": mode_changed})
+            if content_changed:
                 changed_names.append(name)
+            elif mode_changed:
+                chmod_names.append(name)
 
         if not check_mode:
-            self._write(dest, wanted, changed_names, mode)
+            self._write(dest, wanted, changed_names, modes)
+            for name in chmod_names:
+                try:
+                    os.chmod(os.path.join(dest, name), mode)
+                except OSError as exc:
+                    raise AnsibleActionFail("dest: cannot set the mode of %s: %s" % (os.path.join(dest, name), to_native(exc.strerror or exc))) from exc
         return {
-            "changed": bool(changed_names),
+            "changed": bool(changed_names or chmod_names),
             "dest": dest,
             "files": files,
             "written": [] if check_mode else changed_names,
@@ -193,7 +226,7 @@ class ActionModule(ActionBase):
         }
 
     @staticmethod
-    def _write(dest, wanted, names, mode):
+    def _write(dest, wanted, names, modes):
         """Stage every changed file first, then rename them into place: a failure while writing
         (a full disk, a read-only directory) leaves every old file as it was. With nothing to
         write, nothing is done: a missing dest is not created."""
@@ -206,7 +239,7 @@ class ActionModule(ActionBase):
         staged = []
         try:
             for name in names:
-                staged.append((_stage(dest, name, wanted[name], mode), os.path.join(dest, name)))
+                staged.append((_stage(dest, name, wanted[name], modes[name]), os.path.join(dest, name)))
         except OSError as exc:
             for tmp, _path in staged:
                 os.unlink(tmp)
@@ -214,3 +247,4 @@ class ActionModule(ActionBase):
             raise AnsibleActionFail("dest: cannot write %s in %s: %s (no report file was changed)" % (failed, dest, to_native(exc.strerror or exc))) from exc
         for tmp, path in staged:
             os.replace(tmp, path)
+        _sync_directory(dest)

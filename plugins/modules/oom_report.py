@@ -25,7 +25,8 @@ description:
   - Compares first and writes only what differs; an unchanged file keeps its inode and mtime.
   - Every name and every content is checked before anything is written. Each changed file is written to a
     temporary file in O(dest), synced, then renamed into place; all of them are staged before the first rename,
-    so a failure while writing (a full disk, a read-only directory) leaves every old file as it was.
+    so a failure while writing (a full disk, a read-only directory) leaves every old file as it was. The
+    directory is synced after the renames.
   - Reads the facts from C(hostvars); a host without OOM facts (unreachable, failed, not gathered) gets no
     C(<host>.json) and is listed in RV(skipped_hosts). Files of hosts that are not in O(hosts) are left alone.
 author:
@@ -86,9 +87,11 @@ options:
     default: 48
   mode:
     description:
-      - The mode of every file written, as an octal string such as V('0644') (quote it in YAML).
+      - The mode of every file of the report, as an octal string such as V('0640') (quote it in YAML) or an integer.
+      - When given, it is set on unchanged files too (reported as changed, see RV(files[].mode_changed)), so
+        tightening it takes effect on the next run.
+      - When omitted, a new file gets V('0644') and a rewritten file keeps its mode.
     type: raw
-    default: '0644'
 notes:
   - The JSON files are written as P(ansible.builtin.to_nice_json#filter) with C(indent=2) would write them, with
     a final newline.
@@ -146,12 +149,16 @@ files:
       type: str
       sample: /home/sre/oom-report/report.json
     changed:
-      description: Whether its content differs from what was on disk (a missing file differs).
+      description: Whether its content differs from what was on disk (a missing file differs), or its mode from O(mode).
       type: bool
       sample: true
-  sample: [{name: report.json, path: /home/sre/oom-report/report.json, changed: true}]
+    mode_changed:
+      description: Whether only its mode differed from O(mode) (set in place, content untouched).
+      type: bool
+      sample: false
+  sample: [{name: report.json, path: /home/sre/oom-report/report.json, changed: true, mode_changed: false}]
 written:
-  description: The names of the files written by this run (empty in check mode).
+  description: The names of the files whose content was written by this run (empty in check mode).
   returned: success
   type: list
   elements: str

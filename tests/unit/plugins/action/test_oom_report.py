@@ -169,6 +169,7 @@ def test_formats_hosts_summary_and_mode(tmp_path, task_vars):
         ({"files": {"report.json": "{}"}}, "report.json is written from the summary"),
         ({"files": {"web1.json": "{}"}, "formats": ["facts"]}, "hosts: web1.json would overwrite files: web1.json"),
         ({"hosts": ["web1", "../../etc/x"]}, "hosts: '../../etc/x' is not a usable file name"),
+        ({"hosts": ["web1", "h" * 251]}, "hosts: '%s' is too long to name its file %s.json: at most 255 bytes with .json" % ("h" * 251, "h" * 251)),
         ({"formats": ["html"]}, "formats"),
         ({"mode": "rw-r--r--"}, "mode: expected an octal file mode such as '0644'"),
         ({"mode": "99999"}, "mode: expected an octal file mode such as '0644'"),
@@ -188,6 +189,61 @@ def test_bad_input_fails_naming_the_option_and_changes_nothing(tmp_path, task_va
     assert result.get("failed") is True, result
     assert message in result["msg"]
     assert tree(dest) == before
+
+
+def test_a_given_mode_is_set_on_unchanged_files_too(tmp_path, task_vars):
+    # Tightening the mode of an existing report takes effect: the content stays (same inode, same
+    # mtime), the mode is set in place and reported; check mode only reports it.
+    dest = tmp_path / "report"
+    files = {"report.md": "# ok\n"}
+    assert run({"dest": str(dest), "files": files}, task_vars)["changed"] is True
+    before = tree(dest)
+    assert oct(os.stat(str(dest / "web1.json")).st_mode & 0o777) == "0o644"
+    result = run({"dest": str(dest), "files": files, "mode": "0640"}, task_vars, check_mode=True)
+    assert result["changed"] is True and result["written"] == []
+    assert all(entry["changed"] and entry["mode_changed"] for entry in result["files"]), result["files"]
+    assert oct(os.stat(str(dest / "web1.json")).st_mode & 0o777) == "0o644"
+    result = run({"dest": str(dest), "files": files, "mode": "0640"}, task_vars)
+    assert result["changed"] is True and result["written"] == []
+    assert [entry["name"] for entry in result["files"] if entry["mode_changed"]] == ["db1.json", "report.json", "report.md", "web1.json"]
+    assert tree(dest) == before
+    assert sorted(oct(os.stat(str(dest / name)).st_mode & 0o777) for name in os.listdir(str(dest))) == ["0o640"] * 4
+    again = run({"dest": str(dest), "files": files, "mode": "0640"}, task_vars)
+    assert again["changed"] is False and not any(entry["changed"] or entry["mode_changed"] for entry in again["files"])
+
+
+def test_without_mode_a_new_file_is_0644_and_a_rewritten_one_keeps_its_mode(tmp_path, task_vars):
+    dest = tmp_path / "report"
+    run({"dest": str(dest), "formats": [], "files": {"report.md": "# one\n"}}, task_vars)
+    os.chmod(str(dest / "report.md"), 0o600)
+    result = run({"dest": str(dest), "formats": [], "files": {"report.md": "# two\n", "new.md": "x\n"}}, task_vars)
+    assert result["written"] == ["new.md", "report.md"]
+    assert not any(entry["mode_changed"] for entry in result["files"])
+    assert (dest / "report.md").read_text() == "# two\n"
+    assert oct(os.stat(str(dest / "report.md")).st_mode & 0o777) == "0o600"
+    assert oct(os.stat(str(dest / "new.md")).st_mode & 0o777) == "0o644"
+    # Unchanged files are left alone whatever their mode.
+    assert run({"dest": str(dest), "formats": [], "files": {"report.md": "# two\n"}}, task_vars)["changed"] is False
+
+
+def test_the_directory_is_synced_after_the_renames(tmp_path, task_vars, monkeypatch):
+    from ansible_collections.oom.guard.plugins.action import oom_report as plugin
+
+    synced = []
+    real_fsync = os.fsync
+
+    def fsync(fd):
+        synced.append(os.path.isdir("/proc/self/fd/%d" % fd) and os.path.realpath("/proc/self/fd/%d" % fd))
+        real_fsync(fd)
+
+    monkeypatch.setattr(plugin.os, "fsync", fsync)
+    dest = tmp_path / "report"
+    run({"dest": str(dest), "formats": [], "files": {"a.md": "a\n", "b.md": "b\n"}}, task_vars)
+    # Each staged file, then the directory holding the renames, last.
+    assert synced == [False, False, str(dest)]
+    synced.clear()
+    run({"dest": str(dest), "formats": [], "files": {"a.md": "a\n", "b.md": "b\n"}}, task_vars)
+    assert synced == []  # nothing written, nothing synced
 
 
 def test_a_directory_in_place_of_a_report_file_fails_first(tmp_path, task_vars):
