@@ -486,6 +486,23 @@ def test_ratelimited_storm_counts_the_notes_right_before_a_header_of_the_same_ho
         assert (result["ratelimited"], result["suppressed_callbacks"], result["lines_scanned"]) == (True, 5, 35), source
 
 
+def test_real_ratelimited_storm_on_6_18():
+    # Recorded on this machine's kernel (6.18, cgroup v1 memory controller): 15 processes killed
+    # in a 16 MiB memory cgroup within 2 s, then one more 6 s later. The OOM killer printed ten
+    # full reports, then only the "Killed process" line of the next four, then "oom_kill_process:
+    # 4 callbacks suppressed" on the line right before the next report's header. memory.oom_control
+    # counted 15 kills.
+    pids = [15951, 15992, 16033, 16074, 16115, 16156, 16197, 16238, 16279, 16320, 16361, 16402, 16443, 16484, 16526]
+    for source, result in _all_sources(fixture("real-6.18-memcg-ratelimited-dmesg.log")).items():
+        events = result["events"]
+        assert [event["pid"] for event in events] == pids, source
+        assert [event["invoker_pid"] for event in events] == pids[:10] + [None] * 4 + pids[14:], source
+        assert [event["oom_memcg"] for event in events] == ["/oomstorm-s5"] * 10 + [None] * 4 + ["/oomstorm-s5"], source
+        assert {event["scope"] for event in events} == {"memcg"} and not any(event["partial"] for event in events), source
+        assert (result["ratelimited"], result["suppressed_callbacks"], result["lines_scanned"]) == (True, 4, 881), source
+    assert kill_coverage(15, 15, ratelimited=True)["complete"] is True
+
+
 @pytest.mark.parametrize(
     "note, counted",
     [
