@@ -92,6 +92,25 @@ def _read(path):
         return None, None
 
 
+def _check_owner(dest, names):
+    """Fail, before anything is written, when a file whose mode is to be set belongs to another
+    user: only its owner (or root) may change it."""
+    uid = os.geteuid()
+    if uid == 0:
+        return
+    for name in names:
+        path = os.path.join(dest, name)
+        try:
+            owner = os.stat(path).st_uid
+        except OSError as exc:
+            raise AnsibleActionFail("dest: cannot read %s: %s" % (path, to_native(exc.strerror or exc))) from exc
+        if owner != uid:
+            raise AnsibleActionFail(
+                "mode: cannot set the mode of %s: it belongs to uid %d, and this task runs as uid %d (only the owner or root may change it);"
+                " nothing was changed" % (path, owner, uid)
+            )
+
+
 def _sync_directory(path):
     """Make the renames in ``path`` durable (best effort: not every filesystem syncs a directory)."""
     try:
@@ -208,14 +227,29 @@ class ActionModule(ActionBase):
                 changed_names.append(name)
             elif mode_changed:
                 chmod_names.append(name)
+        if mode is not None:
+            # The <host>.json an earlier run wrote for a host skipped now: its content stays, and
+            # it gets the given mode like every other file of the report.
+            for host in skipped:
+                name = "%s.json" % host
+                path = os.path.join(dest, name)
+                try:
+                    info = os.lstat(path)
+                except FileNotFoundError:
+                    continue
+                except OSError as exc:
+                    raise AnsibleActionFail("dest: cannot read %s: %s" % (path, to_native(exc.strerror or exc))) from exc
+                if not stat.S_ISREG(info.st_mode):
+                    continue
+                mode_changed = stat.S_IMODE(info.st_mode) != mode
+                files.append({"name": name, "path": path, "changed": mode_changed, "mode_changed": mode_changed})
+                if mode_changed:
+                    chmod_names.append(name)
+            files.sort(key=lambda entry: entry["name"])
+        _check_owner(dest, chmod_names)
 
         if not check_mode:
-            self._write(dest, wanted, changed_names, modes)
-            for name in chmod_names:
-                try:
-                    os.chmod(os.path.join(dest, name), mode)
-                except OSError as exc:
-                    raise AnsibleActionFail("dest: cannot set the mode of %s: %s" % (os.path.join(dest, name), to_native(exc.strerror or exc))) from exc
+            self._write(dest, wanted, changed_names, modes=modes, chmod_names=chmod_names, mode=mode)
         return {
             "changed": bool(changed_names or chmod_names),
             "dest": dest,
@@ -226,11 +260,12 @@ class ActionModule(ActionBase):
         }
 
     @staticmethod
-    def _write(dest, wanted, names, modes):
-        """Stage every changed file first, then rename them into place: a failure while writing
-        (a full disk, a read-only directory) leaves every old file as it was. With nothing to
-        write, nothing is done: a missing dest is not created."""
-        if not names:
+    def _write(dest, wanted, names, *, modes, chmod_names, mode):
+        """Stage every changed file first, then set the mode of the unchanged ones, then rename
+        the staged files into place: a failure while writing (a full disk, a read-only directory)
+        or setting a mode leaves every old file as it was, mode included. With nothing to write,
+        nothing is done: a missing dest is not created."""
+        if not names and not chmod_names:
             return
         try:
             os.makedirs(dest, 0o755, exist_ok=True)
@@ -245,6 +280,25 @@ class ActionModule(ActionBase):
                 os.unlink(tmp)
             failed = names[len(staged)]
             raise AnsibleActionFail("dest: cannot write %s in %s: %s (no report file was changed)" % (failed, dest, to_native(exc.strerror or exc))) from exc
+        done = []
+        try:
+            for name in chmod_names:
+                path = os.path.join(dest, name)
+                before = stat.S_IMODE(os.stat(path).st_mode)
+                os.chmod(path, mode)
+                done.append((path, before))
+        except OSError as exc:
+            for path, before in reversed(done):
+                try:
+                    os.chmod(path, before)
+                except OSError:
+                    pass
+            for tmp, _path in staged:
+                os.unlink(tmp)
+            failed = chmod_names[len(done)]
+            raise AnsibleActionFail(
+                "mode: cannot set the mode of %s: %s (no report file was changed)" % (os.path.join(dest, failed), to_native(exc.strerror or exc))
+            ) from exc
         for tmp, path in staged:
             os.replace(tmp, path)
         _sync_directory(dest)

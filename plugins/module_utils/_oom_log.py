@@ -58,9 +58,10 @@ Rate-limit notes: the OOM killer rate-limits its reports (``oom_rs`` in ``oom_ki
 ``printk_ratelimit()`` before 2.6.33). ``___ratelimit`` prints the note with the number of
 reports it held back when the next report passes the limit, so the note comes right before that
 report's header: only a note among the ``_NOTE_LINES`` lines before an ``invoked oom-killer``
-header of the same host counts. A note anywhere else belongs to another rate limit (a driver,
-``net_ratelimit``, the shared ``printk_ratelimit`` of old kernels) and says nothing about OOM
-reports.
+header of the same host counts, once. A note anywhere else belongs to another rate limit (a
+driver, ``net_ratelimit``) and says nothing about OOM reports. Kernels before 2.6.33 share one
+``printk_ratelimit`` among all its callers: there the note before a header also counts the
+messages of other callers held back in the same interval.
 
 Times: ``time_raw`` is the line's leading timestamp as printed. ``time`` is ISO 8601 UTC,
 ``YYYY-MM-DDTHH:MM:SSZ``, with a six-digit fraction ``.ffffffZ`` when the timestamp has
@@ -462,11 +463,16 @@ class _Parser(object):
         self.lines_scanned = 0
         self.unreadable_lines = 0
         self.awaiting_cpu = 0
-        # Set by the scanner just before it hands over a header line: the text of the rate-limit
-        # notes among the _NOTE_LINES lines before it. ``note_tail`` carries the notes at the end
-        # of a block (lines from its end, text) to a header at the start of the next one.
+        # Set by the scanner just before it hands over a header line: (key, text) of the
+        # rate-limit notes among the _NOTE_LINES lines before it; the key (a line number, or a
+        # block number and offset) tells a note seen before by another header. ``notes_counted``
+        # holds the keys of the notes counted (each counts once, for a header of its host).
+        # ``note_tail`` carries the notes at the end of a block (lines from its end, key, text)
+        # to the headers at the start of the next ones; ``blocks`` numbers the blocks.
         self.notes = None
+        self.notes_counted = set()
         self.note_tail = None
+        self.blocks = 0
 
     # -- kernel records -------------------------------------------------------------------
     def _record(self, host, line, create=True):
@@ -632,15 +638,27 @@ class _Parser(object):
             return
 
     def _count_notes(self, host):
-        """Count the rate-limit notes handed over with a kernel header of ``host``."""
-        for text in self.notes:
-            note = _parse_prefix(text[:_MAX_LINE].rstrip("\r\n"), self.clock)
-            if note.host != host or (note.prog is not None and note.prog != "kernel"):
+        """Count the rate-limit notes handed over with a kernel header of ``host`` (not counted
+        yet). A note the parser fails on is an unreadable line; the header still opens its record."""
+        for key, text in self.notes:
+            if key in self.notes_counted:
                 continue
-            match = _SUPPRESSED_RE.search(note.body)
-            if match:
-                self.ratelimited = True
-                self.suppressed += int(match.group("n"))
+            try:
+                note = _parse_prefix(text[:_MAX_LINE].rstrip("\r\n"), self.clock)
+                if note.host != host or (note.prog is not None and note.prog != "kernel"):
+                    continue
+                match = _SUPPRESSED_RE.search(note.body)
+                if match is None:
+                    continue
+                count = int(match.group("n"))
+            except Exception:  # pylint: disable=broad-except
+                # Never-raise contract: a malformed note must not cost the report its header.
+                self.notes_counted.add(key)
+                self.unreadable_lines += 1
+                continue
+            self.notes_counted.add(key)
+            self.ratelimited = True
+            self.suppressed += count
 
     def _cpu(self, line):
         record = self.records.get(line.host)
@@ -781,6 +799,7 @@ class _Needles(object):
         self.cpu = (conv("CPU:"), conv("Pid:"))
         self.dryrun = conv("dryrun")
         self.note = conv("suppressed")
+        self.header = conv("invoked oom-killer")
         self.is_bytes = kind is bytes
 
 
@@ -871,40 +890,38 @@ def _lines_back(block, floor, hi, newline, count):
     return starts
 
 
-def _note_lines(block, starts, hi, needles):
-    """(lines back, text) of the lines among ``starts`` (from _lines_back(..., hi, ...)) that hold
-    a rate-limit note."""
+def _note_lines(parser, block, starts, hi, needles):
+    """(lines back, key, text) of the lines among ``starts`` (from _lines_back(..., hi, ...)) that
+    hold a rate-limit note. A header line is never a note."""
     if not starts or block.find(needles.note, starts[-1], hi) == -1:
         return []
     notes = []
     for back, start in enumerate(starts):
         text = block[start:hi]
         hi = start
-        if needles.note in text:
-            notes.append((back, text.decode("utf-8", "replace") if needles.is_bytes else text))
+        if needles.note in text and needles.header not in text:
+            notes.append((back, (parser.blocks, start), text.decode("utf-8", "replace") if needles.is_bytes else text))
     return notes
 
 
-def _notes_before(parser, block, start, *, begin, floor, needles):
-    """The notes among the _NOTE_LINES lines before the header line at ``start``, from ``floor``
-    on (an earlier header took the notes before it), and those carried over from the end of the
-    blocks before when the lines reach back to ``begin``. Uses up the carried notes."""
-    starts = _lines_back(block, floor, start, needles.newline, _NOTE_LINES)
-    notes = [text for _back, text in _note_lines(block, starts, start, needles)]
+def _notes_before(parser, block, start, *, begin, needles):
+    """(key, text) of the notes among the _NOTE_LINES lines before the header line at ``start``,
+    with those carried over from the blocks before when the lines reach back to ``begin``."""
+    starts = _lines_back(block, begin, start, needles.newline, _NOTE_LINES)
+    notes = [(key, text) for _back, key, text in _note_lines(parser, block, starts, start, needles)]
     tail = parser.note_tail
-    parser.note_tail = None
     if tail and (starts[-1] if starts else start) == begin:
-        notes += [text for back, text in tail if back + len(starts) < _NOTE_LINES]
+        notes += [(key, text) for back, key, text in tail if back + len(starts) < _NOTE_LINES]
     return notes
 
 
-def _carry_notes(parser, block, *, begin, floor, stop, needles):
-    """Keep the notes among the last _NOTE_LINES lines of ``block[floor:stop]`` for a header at
-    the start of the next block (with those carried into this block, when it is that short)."""
-    starts = _lines_back(block, floor, stop, needles.newline, _NOTE_LINES)
-    tail = _note_lines(block, starts, stop, needles)
-    if parser.note_tail and floor == begin and (starts[-1] if starts else stop) == begin:
-        tail += [(back + len(starts), text) for back, text in parser.note_tail if back + len(starts) < _NOTE_LINES]
+def _carry_notes(parser, block, *, begin, stop, needles):
+    """Keep the notes among the last _NOTE_LINES lines of ``block[begin:stop]`` for the headers
+    at the start of the next block (with those carried into this block, when it is that short)."""
+    starts = _lines_back(block, begin, stop, needles.newline, _NOTE_LINES)
+    tail = _note_lines(parser, block, starts, stop, needles)
+    if parser.note_tail and (starts[-1] if starts else stop) == begin:
+        tail += [(back + len(starts), key, text) for back, key, text in parser.note_tail if back + len(starts) < _NOTE_LINES]
     parser.note_tail = tail or None
 
 
@@ -924,8 +941,7 @@ def _scan_block(parser, block, begin, stop):
     dryrun_stop = min(stop, begin + _FOLLOW_WINDOW) if parser.last_earlyoom else begin
     candidate = parser.candidate
     lo = begin
-    # Rate-limit notes before this line start belong to a header already read.
-    notes_from = begin
+    parser.blocks += 1
     for start, end in sorted(ends.items()):
         if start > lo and ((lo < cpu_stop and parser.awaiting_cpu) or lo < dryrun_stop):
             _scan_gap(parser, block, lo, needles, cpu_stop=min(start, cpu_stop), dryrun_stop=min(start, dryrun_stop), low=low, stop=stop)
@@ -933,8 +949,7 @@ def _scan_block(parser, block, begin, stop):
         line = block[start:end].decode("utf-8", "replace") if is_bytes else block[start:end]
         if "invoked oom-killer" in line:
             cpu_stop = max(cpu_stop, min(stop, lo + _FOLLOW_WINDOW))
-            parser.notes = _notes_before(parser, block, start, begin=begin, floor=notes_from, needles=needles)
-            notes_from = min(end + 1, stop)
+            parser.notes = _notes_before(parser, block, start, begin=begin, needles=needles)
         if "sending SIG" in line:
             dryrun_stop = max(dryrun_stop, min(stop, lo + _FOLLOW_WINDOW))
         try:
@@ -945,7 +960,7 @@ def _scan_block(parser, block, begin, stop):
         parser.notes = None
     if stop > lo and ((lo < cpu_stop and parser.awaiting_cpu) or lo < dryrun_stop):
         _scan_gap(parser, block, lo, needles, cpu_stop=cpu_stop, dryrun_stop=dryrun_stop, low=low, stop=stop)
-    _carry_notes(parser, block, begin=begin, floor=notes_from, stop=stop, needles=needles)
+    _carry_notes(parser, block, begin=begin, stop=stop, needles=needles)
 
 
 def _text_blocks(text):
@@ -1022,19 +1037,20 @@ def _handle(parser, handler, line):
 def _scan_lines(parser, lines):
     candidate = parser.candidate
     cpu_candidate = parser.cpu_candidate
-    notes = []  # (line number, text) of the recent rate-limit notes
+    notes = []  # (line number, text) of the rate-limit notes among the last _NOTE_LINES lines
     for line in lines:
         parser.lines_scanned += 1
         if "ill" in line or "SIG" in line or "suppressed" in line or "dryrun" in line:
             # Cheap substring checks first; see _MARKERS.
             if "invoked oom-killer" in line:
                 number = parser.lines_scanned
-                parser.notes = [text for at, text in notes if number - at <= _NOTE_LINES]
-                notes = []
-            if "suppressed" in line:
-                notes.append((parser.lines_scanned, line))
-                if len(notes) > _NOTE_LINES:
-                    del notes[0]
+                notes = [(at, text) for at, text in notes if number - at <= _NOTE_LINES]
+                parser.notes = notes
+            elif "suppressed" in line:
+                number = parser.lines_scanned
+                # A note _NOTE_LINES lines back is out of reach of any header from here on.
+                notes = [(at, text) for at, text in notes if number - at < _NOTE_LINES]
+                notes.append((number, line))
             if "ill" in line or "SIG" in line or "dryrun" in line:
                 _handle(parser, candidate, line)
             elif parser.awaiting_cpu and ("CPU:" in line or "Pid:" in line):

@@ -28,7 +28,8 @@ description:
     so a failure while writing (a full disk, a read-only directory) leaves every old file as it was. The
     directory is synced after the renames.
   - Reads the facts from C(hostvars); a host without OOM facts (unreachable, failed, not gathered) gets no
-    C(<host>.json) and is listed in RV(skipped_hosts). Files of hosts that are not in O(hosts) are left alone.
+    C(<host>.json) and is listed in RV(skipped_hosts); one an earlier run wrote keeps its content (and gets O(mode)
+    when given). Files of hosts that are not in O(hosts) are left alone.
 author:
   - oom.guard contributors (@oom-guard)
 attributes:
@@ -88,8 +89,10 @@ options:
   mode:
     description:
       - The mode of every file of the report, as an octal string such as V('0640') (quote it in YAML) or an integer.
-      - When given, it is set on unchanged files too (reported as changed, see RV(files[].mode_changed)), so
-        tightening it takes effect on the next run.
+      - When given, it is set on unchanged files too (reported as changed, see RV(files[].mode_changed)), and on
+        the C(<host>.json) an earlier run wrote for a host skipped now (its content left alone), so tightening it
+        takes effect on the next run. A file of another user fails the task before anything changes (only its
+        owner or root may change its mode).
       - When omitted, a new file gets V('0644') and a rewritten file keeps its mode.
     type: raw
 notes:
@@ -135,7 +138,9 @@ dest:
   type: str
   sample: /home/sre/oom-report
 files:
-  description: Every file of the report, sorted by name, and whether it changed (or would, in check mode).
+  description:
+    - Every file of the report, sorted by name, and whether it changed (or would, in check mode).
+    - With O(mode), also the C(<host>.json) files of RV(skipped_hosts) left by an earlier run (their mode only).
   returned: success
   type: list
   elements: dict

@@ -212,6 +212,64 @@ def test_a_given_mode_is_set_on_unchanged_files_too(tmp_path, task_vars):
     assert again["changed"] is False and not any(entry["changed"] or entry["mode_changed"] for entry in again["files"])
 
 
+def test_a_given_mode_reaches_the_file_a_skipped_host_kept_from_an_earlier_run(tmp_path, task_vars):
+    dest = tmp_path / "report"
+    run({"dest": str(dest)}, task_vars)
+    (dest / "nofacts1.json").write_text('{"from": "an earlier run"}\n')  # nofacts1 has no facts now
+    os.chmod(str(dest / "nofacts1.json"), 0o644)
+    # Without mode it is none of the task's business.
+    result = run({"dest": str(dest)}, task_vars)
+    assert "nofacts1.json" not in [entry["name"] for entry in result["files"]]
+    result = run({"dest": str(dest), "mode": "0600"}, task_vars)
+    assert result["skipped_hosts"] == ["nofacts1"]
+    assert [entry["name"] for entry in result["files"]] == ["db1.json", "nofacts1.json", "report.json", "web1.json"]
+    assert all(entry["mode_changed"] for entry in result["files"])
+    assert (dest / "nofacts1.json").read_text() == '{"from": "an earlier run"}\n'
+    assert sorted(oct(os.stat(str(dest / name)).st_mode & 0o777) for name in os.listdir(str(dest))) == ["0o600"] * 4
+    assert run({"dest": str(dest), "mode": "0600"}, task_vars)["changed"] is False
+
+
+def test_a_mode_that_cannot_be_set_changes_nothing(tmp_path, task_vars, monkeypatch):
+    from ansible_collections.oom.guard.plugins.action import oom_report as plugin
+
+    dest = tmp_path / "report"
+    files = {"a.md": "a\n", "b.md": "b\n", "c.md": "c\n"}
+    run({"dest": str(dest), "formats": [], "files": files}, task_vars)
+    before = tree(dest)
+    real_chmod = os.chmod
+
+    def chmod(path, mode):
+        if os.path.basename(str(path)) == "c.md" and mode == 0o600:
+            raise PermissionError(1, "Operation not permitted")
+        real_chmod(path, mode)
+
+    monkeypatch.setattr(plugin.os, "chmod", chmod)
+    # a.md's content changes (staged), b.md's and c.md's modes change; c.md's cannot.
+    result = run({"dest": str(dest), "formats": [], "files": dict(files, **{"a.md": "new\n"}), "mode": "0600"}, task_vars)
+    assert result["failed"] and result["msg"].startswith("mode: cannot set the mode of %s: " % (dest / "c.md"))
+    assert "(no report file was changed)" in result["msg"]
+    assert tree(dest) == before  # a.md not replaced, no temporary file left
+    assert sorted(oct(os.stat(str(dest / name)).st_mode & 0o777) for name in os.listdir(str(dest))) == ["0o644"] * 3
+
+
+@pytest.mark.parametrize("check_mode", [False, True])
+def test_a_mode_for_another_users_file_fails_before_anything_changes(tmp_path, task_vars, monkeypatch, check_mode):
+    from ansible_collections.oom.guard.plugins.action import oom_report as plugin
+
+    dest = tmp_path / "report"
+    files = {"a.md": "a\n", "b.md": "b\n"}
+    run({"dest": str(dest), "formats": [], "files": files}, task_vars)
+    before = tree(dest)
+    monkeypatch.setattr(plugin.os, "geteuid", lambda: 4321)  # the files are root's
+    result = run({"dest": str(dest), "formats": [], "files": dict(files, **{"a.md": "new\n"}), "mode": "0640"}, task_vars, check_mode=check_mode)
+    assert result["failed"] is True
+    assert result["msg"] == (
+        "mode: cannot set the mode of %s: it belongs to uid 0, and this task runs as uid 4321 (only the owner or root may change it);"
+        " nothing was changed" % (dest / "b.md")
+    )
+    assert tree(dest) == before
+
+
 def test_without_mode_a_new_file_is_0644_and_a_rewritten_one_keeps_its_mode(tmp_path, task_vars):
     dest = tmp_path / "report"
     run({"dest": str(dest), "formats": [], "files": {"report.md": "# one\n"}}, task_vars)

@@ -528,6 +528,47 @@ def test_rate_limit_note_counts_within_the_lines_before_a_header(note, counted, 
         assert (result["ratelimited"], result["suppressed_callbacks"]) == (expected > 0, expected), source
 
 
+SYSLOG_HEADER = "Mar  3 11:00:01 %s %s: [ 10.0] java invoked oom-killer: gfp_mask=0xcc0(GFP_KERNEL), order=0, oom_score_adj=0\n"
+SYSLOG_NOTE = "Mar  3 11:00:01 %s kernel: [ 9.9] oom_kill_process: %d callbacks suppressed\n"
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        # Two hosts of one aggregated syslog in an OOM storm at the same second: each note counts
+        # for its own host's header, whichever header comes first.
+        (SYSLOG_NOTE % ("web1", 3) + SYSLOG_NOTE % ("web2", 5) + SYSLOG_HEADER % ("web1", "kernel") + SYSLOG_HEADER % ("web2", "kernel"), 8),
+        (SYSLOG_NOTE % ("web1", 3) + SYSLOG_HEADER % ("web2", "kernel") + SYSLOG_HEADER % ("web1", "kernel"), 3),
+        # A header a program wrote is no report: it leaves the kernel's note to the real one.
+        (SYSLOG_NOTE % ("web1", 3) + SYSLOG_HEADER % ("web1", "myapp[1]") + SYSLOG_HEADER % ("web1", "kernel"), 3),
+        # Two reports of one host within 8 lines of the note: it counts once.
+        (SYSLOG_NOTE % ("web1", 3) + SYSLOG_HEADER % ("web1", "kernel") + SYSLOG_HEADER % ("web1", "kernel"), 3),
+        # A header line that also holds the words is a header, not a note for the next one.
+        (SYSLOG_HEADER.rstrip("\n") % ("web1", "kernel") + " oom_kill_process: 5 callbacks suppressed\n" + SYSLOG_HEADER % ("web1", "kernel"), 0),
+    ],
+    ids=["two-hosts", "other-host-first", "program-header", "two-headers", "header-with-words"],
+)
+@pytest.mark.parametrize("chunk", [1, 70, 1 << 20])
+def test_rate_limit_notes_count_once_for_a_kernel_header_of_their_host(text, expected, chunk, monkeypatch):
+    monkeypatch.setattr(_oom_log, "_CHUNK", chunk)
+    for source, result in _all_sources(text, year=2026).items():
+        assert (result["ratelimited"], result["suppressed_callbacks"]) == (expected > 0, expected), source
+
+
+def test_a_malformed_note_costs_no_report_its_header():
+    # 5000 digits are over int()'s limit: the note is an unreadable line, the report is whole.
+    text = (
+        "[ 19.9] oom_kill_process: %s callbacks suppressed\n"
+        % ("9" * 5000)
+        + "[ 20.0] java invoked oom-killer: gfp_mask=0xcc0(GFP_KERNEL), order=0, oom_score_adj=0\n"
+        "[ 20.0] CPU: 3 PID: 77 Comm: java Not tainted 5.10.0-8-amd64 #1\n"
+        "[ 20.1] Out of memory: Killed process 78 (java) total-vm:4kB, anon-rss:2kB, file-rss:1kB, shmem-rss:0kB\n"
+    )
+    for source, result in _all_sources(text).items():
+        assert [(event["pid"], event["invoker_pid"], event["invoker_comm"]) for event in result["events"]] == [(78, 77, "java")], source
+        assert (result["unreadable_lines"], result["ratelimited"], result["suppressed_callbacks"]) == (1, False, 0), source
+
+
 @pytest.mark.parametrize("chunk", [1, 40, 90, 200, 1 << 20])
 def test_rate_limit_note_in_an_earlier_read_block_counts_once(chunk, monkeypatch):
     # Blocks cut between the note and its header (the note is carried to the next block), and two
