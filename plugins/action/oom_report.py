@@ -46,18 +46,23 @@ ARGUMENT_SPEC = {
 
 
 def _mode(value):
-    """An octal mode as a string (V(0644)) or an int; only permission bits. None when not given."""
+    """The permission bits of a report file: an octal string with its leading zero (V('0644')) or
+    a number up to 0o777. None when not given. Strict on purpose: YAML reads an unquoted 0640 as
+    the number 416, which some ansible-core versions template into the string '416' (and 640
+    unquoted is 0o1200): neither may pass for a mode."""
     if value is None:
         return None
     if isinstance(value, int) and not isinstance(value, bool):
         mode = value
+    elif isinstance(value, str) and re.match(r"^0[0-7]{3}$", value.strip()):
+        mode = int(value.strip(), 8)
     else:
-        text = to_text(value).strip()
-        if not re.match(r"^0?[0-7]{3,4}$", text):
-            raise AnsibleActionFail("mode: expected an octal file mode such as '0644', got %r" % (value,))
-        mode = int(text, 8)
-    if mode < 0 or mode > 0o7777:
-        raise AnsibleActionFail("mode: expected an octal file mode such as '0644', got %r" % (value,))
+        mode = -1
+    if mode < 0 or mode > 0o777:
+        raise AnsibleActionFail(
+            "mode: expected an octal file mode as a quoted string with its leading zero, such as '0644' (unquoted in YAML, 0644 is"
+            " the number 420), got %r" % (value,)
+        )
     return mode
 
 

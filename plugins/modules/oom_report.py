@@ -88,7 +88,9 @@ options:
     default: 48
   mode:
     description:
-      - The mode of every file of the report, as an octal string such as V('0640') (quote it in YAML) or an integer.
+      - The mode of every file of the report, as an octal string with its leading zero such as V('0640') (quote it
+        in YAML), or a number up to V(0o777). A string without the leading zero (V('640')) is refused, and so are
+        setuid, setgid and sticky bits.
       - When given, it is set on unchanged files too (reported as changed, see RV(files[].mode_changed)), and on
         the C(<host>.json) an earlier run wrote for a host skipped now (its content left alone), so tightening it
         takes effect on the next run. A file of another user fails the task before anything changes (only its

@@ -171,8 +171,13 @@ def test_formats_hosts_summary_and_mode(tmp_path, task_vars):
         ({"hosts": ["web1", "../../etc/x"]}, "hosts: '../../etc/x' is not a usable file name"),
         ({"hosts": ["web1", "h" * 251]}, "hosts: '%s' is too long to name its file %s.json: at most 255 bytes with .json" % ("h" * 251, "h" * 251)),
         ({"formats": ["html"]}, "formats"),
-        ({"mode": "rw-r--r--"}, "mode: expected an octal file mode such as '0644'"),
-        ({"mode": "99999"}, "mode: expected an octal file mode such as '0644'"),
+        ({"mode": "rw-r--r--"}, "mode: expected an octal file mode as a quoted string with its leading zero, such as '0644'"),
+        ({"mode": "99999"}, "mode: expected an octal file mode as a quoted string"),
+        # 0640 unquoted in YAML is 416, which ansible-core 2.17/2.18 template into '416' (0o416 if taken).
+        ({"mode": "416"}, "got '416'"),
+        ({"mode": 640}, "(unquoted in YAML, 0644 is the number 420), got 640"),  # 0o1200: the sticky bit
+        ({"mode": "04755"}, "got '04755'"),
+        ({"mode": True}, "got True"),
         ({"top": -1}, "top: expected 0 or more"),
         ({"max_buckets": 0}, "max_buckets: expected 1 or more"),
         ({"colour": "red"}, "colour"),
