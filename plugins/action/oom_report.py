@@ -89,26 +89,23 @@ def _check_dest(dest):
 
 
 def _read(path):
-    """(content, permission bits) of a file, or (None, None) when it is missing."""
+    """(content, os.stat_result) of a file, or (None, None) when it is missing."""
     try:
         with open(path, "rb") as handle:
-            return handle.read(), stat.S_IMODE(os.fstat(handle.fileno()).st_mode)
+            return handle.read(), os.fstat(handle.fileno())
     except FileNotFoundError:
         return None, None
 
 
-def _check_owner(dest, names):
+def _check_owner(dest, chmods):
     """Fail, before anything is written, when a file whose mode is to be set belongs to another
-    user: only its owner (or root) may change it."""
+    user: only its owner (or root) may change it. ``chmods``: (name, stat_result) as read."""
     uid = os.geteuid()
     if uid == 0:
         return
-    for name in names:
+    for name, info in chmods:
         path = os.path.join(dest, name)
-        try:
-            owner = os.stat(path).st_uid
-        except OSError as exc:
-            raise AnsibleActionFail("dest: cannot read %s: %s" % (path, to_native(exc.strerror or exc))) from exc
+        owner = info.st_uid
         if owner != uid:
             raise AnsibleActionFail(
                 "mode: cannot set the mode of %s: it belongs to uid %d, and this task runs as uid %d (only the owner or root may change it);"
@@ -214,15 +211,16 @@ class ActionModule(ActionBase):
         files = []
         changed_names = []
         modes = {}
-        chmod_names = []
+        chmods = []  # (name, stat_result as read) of the unchanged files whose mode is to be set
         for name in sorted(wanted):
             path = os.path.join(dest, name)
             if os.path.isdir(path) or os.path.islink(path):
                 raise AnsibleActionFail("dest: %s is a directory or a symbolic link, not a report file; remove it or pick another dest" % path)
             try:
-                before, before_mode = _read(path)
+                before, info = _read(path)
             except OSError as exc:
                 raise AnsibleActionFail("dest: cannot read %s: %s" % (path, to_native(exc.strerror or exc))) from exc
+            before_mode = None if info is None else stat.S_IMODE(info.st_mode)
             modes[name] = mode if mode is not None else (before_mode if before_mode is not None else _NEW_FILE_MODE)
             content_changed = before != wanted[name]
             # A given mode holds for every file of the report, unchanged ones too.
@@ -231,7 +229,7 @@ class ActionModule(ActionBase):
             if content_changed:
                 changed_names.append(name)
             elif mode_changed:
-                chmod_names.append(name)
+                chmods.append((name, info))
         if mode is not None:
             # The <host>.json an earlier run wrote for a host skipped now: its content stays, and
             # it gets the given mode like every other file of the report.
@@ -249,14 +247,14 @@ class ActionModule(ActionBase):
                 mode_changed = stat.S_IMODE(info.st_mode) != mode
                 files.append({"name": name, "path": path, "changed": mode_changed, "mode_changed": mode_changed})
                 if mode_changed:
-                    chmod_names.append(name)
+                    chmods.append((name, info))
             files.sort(key=lambda entry: entry["name"])
-        _check_owner(dest, chmod_names)
+        _check_owner(dest, chmods)
 
         if not check_mode:
-            self._write(dest, wanted, changed_names, modes=modes, chmod_names=chmod_names, mode=mode)
+            self._write(dest, wanted, changed_names, modes=modes, chmods=chmods, mode=mode)
         return {
-            "changed": bool(changed_names or chmod_names),
+            "changed": bool(changed_names or chmods),
             "dest": dest,
             "files": files,
             "written": [] if check_mode else changed_names,
@@ -265,12 +263,12 @@ class ActionModule(ActionBase):
         }
 
     @staticmethod
-    def _write(dest, wanted, names, *, modes, chmod_names, mode):
+    def _write(dest, wanted, names, *, modes, chmods, mode):
         """Stage every changed file first, then set the mode of the unchanged ones, then rename
         the staged files into place: a failure while writing (a full disk, a read-only directory)
         or setting a mode leaves every old file as it was, mode included. With nothing to write,
         nothing is done: a missing dest is not created."""
-        if not names and not chmod_names:
+        if not names and not chmods:
             return
         try:
             os.makedirs(dest, 0o755, exist_ok=True)
@@ -287,11 +285,10 @@ class ActionModule(ActionBase):
             raise AnsibleActionFail("dest: cannot write %s in %s: %s (no report file was changed)" % (failed, dest, to_native(exc.strerror or exc))) from exc
         done = []
         try:
-            for name in chmod_names:
+            for name, info in chmods:
                 path = os.path.join(dest, name)
-                before = stat.S_IMODE(os.stat(path).st_mode)
                 os.chmod(path, mode)
-                done.append((path, before))
+                done.append((path, stat.S_IMODE(info.st_mode)))
         except OSError as exc:
             for path, before in reversed(done):
                 try:
@@ -300,7 +297,7 @@ class ActionModule(ActionBase):
                     pass
             for tmp, _path in staged:
                 os.unlink(tmp)
-            failed = chmod_names[len(done)]
+            failed = chmods[len(done)][0]
             raise AnsibleActionFail(
                 "mode: cannot set the mode of %s: %s (no report file was changed)" % (os.path.join(dest, failed), to_native(exc.strerror or exc))
             ) from exc

@@ -644,7 +644,7 @@ class _Parser(object):
             if key in self.notes_counted:
                 continue
             try:
-                note = _parse_prefix(text[:_MAX_LINE].rstrip("\r\n"), self.clock)
+                note = self._prefix(text)
                 if note.host != host or (note.prog is not None and note.prog != "kernel"):
                     continue
                 match = _SUPPRESSED_RE.search(note.body)
@@ -744,10 +744,12 @@ class _Parser(object):
         if kernel and self.awaiting_cpu and ("CPU:" in body or "Pid:" in body):
             self._cpu(line)
 
+    def _prefix(self, text):
+        """The prefix of a raw line, cut to _MAX_LINE characters first."""
+        return _parse_prefix(text[:_MAX_LINE].rstrip("\r\n"), self.clock)
+
     def cpu_candidate(self, text):
-        if len(text) > _MAX_LINE:
-            text = text[:_MAX_LINE]
-        line = _parse_prefix(text.rstrip("\r\n"), self.clock)
+        line = self._prefix(text)
         if line.prog is None or line.prog == "kernel":
             self._cpu(line)
 
